@@ -1,0 +1,224 @@
+package io.dpstream.snapshot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** serve's HTTP behaviour with a fake model: status codes, limits, snapshot fields in answers. */
+class SnapshotServerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final HttpClient client = HttpClient.newHttpClient();
+  private SnapshotServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new SnapshotServer(new InetSocketAddress("127.0.0.1", 0), new FakeSnapshotPredictor(),
+        new SnapshotServer.Limits(1000, 5, 4));
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private static ModelSnapshot snapshot(long version, String spec) {
+    return ModelSnapshot.of("m", version, version * 100, Instant.ofEpochSecond(1_700_000_000),
+        spec, new byte[] {1, 2, 3}, TestSnapshots.PRIVACY);
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(uri(path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return client.send(HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + server.port() + path);
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws Exception {
+    assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+    return JSON.readTree(r.body());
+  }
+
+  private static void assertCarriesSnapshot(HttpResponse<String> r, long version)
+      throws Exception {
+    JsonNode s = json(r).get("snapshot");
+    assertEquals(version, s.get("version").asLong(), r.body());
+    assertEquals("m", s.get("modelId").asText());
+    assertEquals(version * 100, s.get("step").asLong());
+    JsonNode p = s.get("privacy");
+    assertEquals(4.0, p.get("epsilonCap").asDouble());
+    assertEquals(1e-5, p.get("delta").asDouble());
+    assertEquals("pld", p.get("accountant").asText());
+    assertEquals(1.1, p.get("noiseMultiplier").asDouble());
+    assertEquals(0.01, p.get("samplingRate").asDouble());
+    assertEquals(1.0, p.get("clipNorm").asDouble());
+    assertEquals(250, p.get("steps").asLong());
+    assertEquals(64, s.get("parametersSha256").asText().length());
+    assertEquals(String.valueOf(version),
+        r.headers().firstValue(SnapshotServer.VERSION_HEADER).orElse(""));
+  }
+
+  @Test
+  void beforeTheFirstSnapshotHealthAndPredictAnswer503() throws Exception {
+    HttpResponse<String> health = get("/health");
+    assertEquals(503, health.statusCode());
+    assertEquals("waiting for a snapshot", json(health).get("status").asText());
+    assertEquals(503, post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode());
+    assertEquals(503, get("/snapshot").statusCode());
+  }
+
+  @Test
+  void healthAndSnapshotCarryTheVersionAndPrivacyStatement() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> health = get("/health");
+    assertEquals(200, health.statusCode());
+    assertEquals("serving", json(health).get("status").asText());
+    assertCarriesSnapshot(health, 1);
+    HttpResponse<String> snap = get("/snapshot");
+    assertEquals(200, snap.statusCode());
+    assertCarriesSnapshot(snap, 1);
+  }
+
+  @Test
+  void predictionsComeWithTheSnapshotThatMadeThem() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict",
+        "{\"rows\": [{\"features\": [1, 2, 3.5], \"categoricalIds\": [10]}, [0, 0, -1]]}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode preds = json(r).get("predictions");
+    assertEquals(2, preds.size());
+    assertEquals(16.5, preds.get(0).get("value").asDouble(), 1e-6);
+    assertEquals(-1.0, preds.get(1).get("value").asDouble(), 1e-6);
+    assertCarriesSnapshot(r, 1);
+  }
+
+  @Test
+  void classificationsHaveALabelAndProbabilities() throws Exception {
+    server.load(snapshot(1, "fake:softmax:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[0, 5, 1]]}");
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode p = json(r).get("predictions").get(0);
+    assertEquals(1, p.get("label").asInt());
+    assertEquals(3, p.get("probabilities").size());
+    double sum = 0;
+    for (JsonNode v : p.get("probabilities")) sum += v.asDouble();
+    assertEquals(1.0, sum, 1e-5);
+  }
+
+  @Test
+  void malformedBodiesAre400WithAReason() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    String[][] cases = {
+      {"{\"rows\": [[1, 2, 3]", "malformed JSON"},
+      {"not json", "malformed JSON"},
+      {"{\"rows\": 3}", "the body must be"},
+      {"[[1, 2, 3]]", "the body must be"},
+      {"{\"rows\": []}", "rows is empty"},
+      {"{\"rows\": [[1, 2, 3], [1, \"x\", 3]]}", "rows[1].features[1] is not a number"},
+      {"{\"rows\": [{\"features\": [1, 2, 3], \"label\": 1}]}", "unknown field 'label'"},
+      {"{\"rows\": [{\"features\": [1, 2, 3], \"categoricalIds\": [-1]}]}",
+          "rows[0].categoricalIds[0]"},
+      {"{\"rows\": [[1, 2, 1e60]]}", "rows[0].features[2] is out of float range"},
+      {"{\"rows\": [[1, 2]]}", "row 0 has 2 features, the model takes 3"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> r = post("/predict", c[0]);
+      assertEquals(400, r.statusCode(), c[0] + " -> " + r.body());
+      String error = json(r).get("error").asText();
+      assertTrue(error.contains(c[1]), c[0] + " -> " + error);
+      assertCarriesSnapshot(r, 1);
+    }
+  }
+
+  @Test
+  void bodiesAndRowCountsOverTheLimitsAre413() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    String big = "{\"rows\": [[1, 2, 3]], \"pad\": \"" + "x".repeat(1000) + "\"}";
+    HttpResponse<String> r = post("/predict", big);
+    assertEquals(413, r.statusCode(), r.body());
+    assertTrue(json(r).get("error").asText().contains("1000 bytes"));
+    HttpResponse<String> rows = post("/predict", "{\"rows\": [" + "[1,2,3],".repeat(5)
+        + "[1,2,3]]}");
+    assertEquals(413, rows.statusCode(), rows.body());
+    assertTrue(json(rows).get("error").asText().contains("6 rows exceed the limit of 5"));
+    assertEquals(200, post("/predict", "{\"rows\": [" + "[1,2,3],".repeat(4)
+        + "[1,2,3]]}").statusCode(), "exactly the limit is fine");
+  }
+
+  @Test
+  void wrongMethodsAndPathsAre405And404() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = get("/predict");
+    assertEquals(405, r.statusCode());
+    assertEquals("POST", r.headers().firstValue("Allow").orElse(""));
+    assertCarriesSnapshot(r, 1);
+    assertEquals(405, post("/health", "{}").statusCode());
+    HttpResponse<String> missing = get("/nope");
+    assertEquals(404, missing.statusCode());
+    assertCarriesSnapshot(missing, 1);
+  }
+
+  @Test
+  void aNewerSnapshotReplacesTheModelAndAnOlderOneIsIgnored() throws Exception {
+    int before = FakeSnapshotPredictor.OPEN.get();
+    server.load(snapshot(1, "fake:sum:3"));
+    server.load(snapshot(2, "fake:softmax:3"));
+    assertEquals(before + 1, FakeSnapshotPredictor.OPEN.get(), "the replaced model was closed");
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[0, 0, 9]]}");
+    assertCarriesSnapshot(r, 2);
+    assertEquals(2, json(r).get("predictions").get(0).get("label").asInt());
+  }
+
+  @Test
+  void aSnapshotThatFailsToLoadLeavesThePreviousServing() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    server.load(snapshot(2, "fake:broken:3"));
+    HttpResponse<String> health = get("/health");
+    assertEquals(200, health.statusCode());
+    assertCarriesSnapshot(health, 1);
+    assertTrue(json(health).get("lastLoadError").asText().contains("version 2"));
+    assertEquals(200, post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode());
+  }
+
+  @Test
+  void swappingModelsUnderLoadNeverUsesAClosedModel() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> codes = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        codes.add(pool.submit(() -> post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode()));
+      }
+      for (long v = 2; v <= 40; v++) server.load(snapshot(v, "fake:sum:3"));
+      for (Future<Integer> c : codes) assertEquals(200, c.get());
+    } finally {
+      pool.shutdown();
+    }
+    assertCarriesSnapshot(get("/health"), 40);
+  }
+}
