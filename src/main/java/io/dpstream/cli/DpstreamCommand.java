@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         CommandLine.HelpCommand.class,
         PrivacyCommand.class,
+        ServeCommand.class,
+        PredictCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 
