@@ -107,9 +107,9 @@ public final class SnapshotServer implements AutoCloseable {
   /**
    * Builds the model of {@code snapshot} and serves it from now on. A failure is logged and
    * reported by {@code /health}; the previous model keeps serving. Snapshots at or below the
-   * version served are ignored.
+   * version served are ignored. Loads are serialised; requests keep being answered meanwhile.
    */
-  public void load(ModelSnapshot snapshot) {
+  public synchronized void load(ModelSnapshot snapshot) {
     Optional<ModelSnapshot> served = slot.snapshot();
     if (served.isPresent() && served.get().version() >= snapshot.version()) return;
     try {

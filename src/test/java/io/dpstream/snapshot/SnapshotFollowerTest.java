@@ -4,10 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpstream.avro.SnapshotChunk;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -199,6 +206,33 @@ class SnapshotFollowerTest {
       assertTrue(f.awaitCaughtUp(WAIT));
       assertEquals(4, f.latest().orElseThrow().version());
       assertEquals(TestSnapshots.snapshot("m", 4, 1_200_000), f.latest().orElseThrow());
+    }
+  }
+
+  @Test
+  void aServerFedByAFollowerAnswersWithTheNewestVersion() throws Exception {
+    String topic = topic("served");
+    try (var server = new SnapshotServer(new InetSocketAddress("127.0.0.1", 0),
+            new FakeSnapshotPredictor(), SnapshotServer.Limits.defaults());
+        var f = follower(topic, "m");
+        var pub = publisher(topic)) {
+      f.addListener(server::load);
+      for (long v = 1; v <= 2; v++) {
+        pub.publish(ModelSnapshot.of("m", v, v, Instant.now(), "fake:sum:2",
+            new byte[] {(byte) v}, TestSnapshots.PRIVACY));
+      }
+      f.awaitVersion(2, WAIT).orElseThrow();
+      var client = HttpClient.newHttpClient();
+      var response = client.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + server.port() + "/predict"))
+              .POST(HttpRequest.BodyPublishers.ofString("{\"rows\": [[1, 2]]}"))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), response.body());
+      var body = new ObjectMapper().readTree(response.body());
+      assertEquals(2, body.get("snapshot").get("version").asLong());
+      assertEquals(3.0, body.get("predictions").get(0).get("value").asDouble(), 1e-9);
     }
   }
 }
