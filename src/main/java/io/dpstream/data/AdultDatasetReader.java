@@ -19,7 +19,7 @@ import java.util.List;
  *   <li>0–5: the numeric columns age, fnlwgt, education-num, capital-gain, capital-loss,
  *       hours-per-week, each standardised as {@code (x − mean) / std} with the mean and the
  *       population standard deviation of the <em>train</em> split (for both splits, so that no
- *       test statistic leaks into training);
+ *       test statistic leaks into training; a constant column is only centred);
  *   <li>6–104: one-hot groups for workclass (8), education (16), marital-status (7), occupation
  *       (14), relationship (6), race (5), sex (2), native-country (41), each in the category order
  *       of {@code adult.names}. A missing value ('?') leaves its group all zero.
@@ -138,9 +138,8 @@ public final class AdultDatasetReader implements DatasetReader {
       double[] std = new double[n];
       for (int i = 0; i < n; i++) {
         std[i] = Math.sqrt(m2[i] / rows.size());
-        if (!(std[i] > 0)) {
-          throw new MalformedDatasetException(file, NUMERIC_COLUMNS.get(i) + " has no variance");
-        }
+        // A constant column (only in a cut-down file) is centred but not scaled.
+        if (!(std[i] > 0)) std[i] = 1;
       }
       standardisation = new Standardisation(mean, std);
     }

@@ -1,6 +1,7 @@
 package io.dpstream.data;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -115,7 +116,13 @@ public record CsvSpec(
     int target = targetColumn == null ? -1 : single(targetColumn, names, columns, "--csv-target");
     int user = userColumn == null ? -1 : single(userColumn, names, columns, "user column");
     int time = timeColumn == null ? -1 : single(timeColumn, names, columns, "--csv-time");
-    Set<Integer> used = Set.of(label, target, user, time);
+    Set<Integer> used = new HashSet<>();
+    for (int c : new int[] {label, target, user, time}) {
+      if (c >= 0 && !used.add(c)) {
+        throw new IllegalArgumentException(
+            "column " + c + " is used twice among label, target, user and time");
+      }
+    }
     Set<Integer> features = new LinkedHashSet<>();
     for (String ref : featureColumns) {
       if (ref.equals("*")) {
