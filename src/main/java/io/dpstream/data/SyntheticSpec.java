@@ -77,6 +77,11 @@ public record SyntheticSpec(
         startMillis, intervalMillis, trainSize, testSize);
   }
 
+  public SyntheticSpec withSizes(int newTrainSize, int newTestSize) {
+    return new SyntheticSpec(users, features, classes, zipfExponent, labelNoise, seed,
+        startMillis, intervalMillis, newTrainSize, newTestSize);
+  }
+
   /** The shape of the examples: {@code features} dense features, {@code classes} classes. */
   public DatasetShape shape() {
     return DatasetShape.classification(features, classes);
