@@ -185,7 +185,7 @@ public final class ProduceCommand implements java.util.concurrent.Callable<Integ
               + " address it prints, or pass your cluster's HOST:PORT");
     }
     if (limit != null && limit < 0) throw new IllegalArgumentException("--limit must be >= 0: " + limit);
-    if (rate != null && !(rate > 0) || rate != null && rate.isInfinite()) {
+    if (rate != null && !(rate > 0 && Double.isFinite(rate))) {
       throw new IllegalArgumentException("--rate must be a positive number of records per second: " + rate);
     }
     if (intervalMillis < 0) throw new IllegalArgumentException("--interval-ms must be >= 0: " + intervalMillis);
@@ -225,7 +225,15 @@ public final class ProduceCommand implements java.util.concurrent.Callable<Integ
       total = limit == null ? read.size() : Math.min(limit, read.size());
       dataHasUsers = read.size() > 0 && read.examples().get(0).userId() != null;
     }
-    if (users == null) users = dataHasUsers ? UserIdAssignment.fromData() : UserIdAssignment.perRecord();
+    if (users == null) {
+      users = dataHasUsers ? UserIdAssignment.fromData() : UserIdAssignment.perRecord();
+    } else if (users.mode() == UserIdAssignment.Mode.COLUMN && kind != DatasetKind.CSV) {
+      throw new IllegalArgumentException("--users-from column:NAME is for --dataset csv; "
+          + kind.cliName() + " takes record, k:N" + (dataHasUsers ? " or data" : ""));
+    } else if (users.mode() == UserIdAssignment.Mode.FROM_DATA && !dataHasUsers) {
+      throw new IllegalArgumentException("--dataset " + kind.cliName() + " has no user ids:"
+          + " use --users-from record or k:N" + (kind == DatasetKind.CSV ? " or column:NAME" : ""));
+    }
     Iterator<TrainingRecord> records = keyed(examples, users, times);
 
     TrainingRecordProducer.requireTopic(bootstrapServers, topic, kafkaProperties, Duration.ofSeconds(15));

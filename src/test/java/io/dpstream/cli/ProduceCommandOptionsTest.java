@@ -49,6 +49,20 @@ class ProduceCommandOptionsTest {
   }
 
   @Test
+  void userRulesMustFitTheDataSet() {
+    Path mnist = Path.of(System.getenv().getOrDefault("DPSTREAM_SHARED_DATA", "../shared/data"), "mnist");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(mnist));
+    var data = ProduceCommandTest.run("produce", "--dataset", "mnist", "--data", mnist.toString(),
+        "--split", "test", "--users-from", "data", "--bootstrap-servers", "h:1");
+    assertEquals(2, data.exit(), data.err());
+    assertTrue(data.err().contains("--dataset mnist has no user ids: use --users-from record or k:N"), data.err());
+    var column = ProduceCommandTest.run("produce", "--dataset", "synthetic", "--users-from",
+        "column:who", "--bootstrap-servers", "h:1");
+    assertEquals(2, column.exit(), column.err());
+    assertTrue(column.err().contains("--users-from column:NAME is for --dataset csv"), column.err());
+  }
+
+  @Test
   void theProducerIsIdempotentWithAcksAllAndTakesOverrides() {
     Properties p = TrainingRecordProducer.config("h:1", Map.of("linger.ms", "50", "security.protocol", "SSL"));
     assertEquals("true", p.get("enable.idempotence"));
