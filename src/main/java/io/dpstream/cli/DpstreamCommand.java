@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         PrivacyCommand.class,
         ServeCommand.class,
         PredictCommand.class,
+        ProduceCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 
