@@ -118,6 +118,9 @@ public final class PrometheusGateObserver implements GateObserver {
 
     gauge(registry, "dpstream_gate_epsilon_cap", "The per-user ε cap", epsilonCap);
     gauge(registry, "dpstream_gate_delta", "The δ of the per-user (ε_cap, δ) guarantee", delta);
+    summed(registry, "dpstream_gate_ledger_users",
+        "Users with a ledger entry (the ε distribution's total; the denominator of shares)",
+        s -> s.epsilonBucketCounts().stream().mapToLong(Long::longValue).sum());
     summed(registry, "dpstream_gate_users_pooled", "Users with a non-empty pool (latest step)",
         StepClosed::usersPooled);
     summed(registry, "dpstream_gate_step_users_charged", "Eligible users charged in the latest step",

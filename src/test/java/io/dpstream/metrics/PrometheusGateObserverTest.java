@@ -115,6 +115,7 @@ class PrometheusGateObserverTest {
           "le=" + bounds.get(i));
     assertEquals(25, text.value("dpstream_gate_user_epsilon_bucket", "le", "+Inf"));
     assertEquals(25, text.value("dpstream_gate_user_epsilon_gcount"));
+    assertEquals(25, text.value("dpstream_gate_ledger_users"));
     // a gauge histogram has no ever-growing _count/_sum a rate() could be taken of
     assertFalse(text.has("dpstream_gate_user_epsilon_count"));
   }
