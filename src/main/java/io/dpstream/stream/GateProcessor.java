@@ -1,0 +1,375 @@
+package io.dpstream.stream;
+
+import io.dpstream.avro.BudgetAlert;
+import io.dpstream.avro.BudgetAlertKind;
+import io.dpstream.avro.PrivacyLedgerEntry;
+import io.dpstream.avro.StepMarker;
+import io.dpstream.avro.StepMessage;
+import io.dpstream.avro.TrainingRecord;
+import io.dpstream.avro.UserContribution;
+import io.dpstream.config.DpstreamConfig;
+import io.dpstream.config.GateSection;
+import io.dpstream.config.StepTrigger;
+import io.dpstream.metrics.GateObserver;
+import io.dpstream.metrics.StepClosed;
+import io.dpstream.privacy.BudgetPolicy;
+import io.dpstream.privacy.UserLedger;
+import io.dpstream.privacy.UserLedgerCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gate of one input partition (DESIGN §3, steps 1 to 4): validate, budget-gate, pool, and close
+ * steps. Everything it writes in one call (store updates, ledger entries, alerts, contributions,
+ * marker) belongs to one Kafka Streams task and therefore to one exactly-once transaction, together
+ * with the input offsets: a charge is never visible without the contributions it allows, nor the
+ * reverse.
+ */
+final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
+  private static final Logger log = LoggerFactory.getLogger(GateProcessor.class);
+  private static final ByteBuffer CURRENT_HEADER = currentRecordHeader();
+
+  static {
+    GateMessages.trustGeneratedClasses();
+  }
+
+  private final DpstreamConfig config;
+  private final GateSection gate;
+  private final BudgetPolicy policy;
+  private final GateObserver observer;
+  private final Supplier<SecureRandom> randomness;
+  private final RecordValidation validation;
+  private final double warningEpsilon;
+
+  private ProcessorContext<byte[], Object> context;
+  private KeyValueStore<String, byte[]> pools;
+  private KeyValueStore<String, byte[]> ledgers;
+  private KeyValueStore<Integer, byte[]> progressStore;
+  private PoissonSampler sampler;
+  private int partition;
+  private PartitionProgress progress;
+
+  GateProcessor(
+      DpstreamConfig config, BudgetPolicy policy, GateObserver observer, Supplier<SecureRandom> randomness) {
+    this.config = config;
+    this.gate = config.gate();
+    this.policy = policy;
+    this.observer = observer;
+    this.randomness = randomness;
+    this.validation = new RecordValidation(gate);
+    this.warningEpsilon = config.privacy().warningFraction() * policy.config().epsilonCap();
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Object> context) {
+    this.context = context;
+    this.pools = context.getStateStore(GateTopology.POOL_STORE);
+    this.ledgers = context.getStateStore(GateTopology.LEDGER_STORE);
+    this.progressStore = context.getStateStore(GateTopology.PROGRESS_STORE);
+    this.partition = context.taskId().partition();
+    this.progress = PartitionProgress.decode(progressStore.get(partition));
+    this.sampler = new PoissonSampler(policy.config().samplingRate(), randomness.get());
+    if (gate.stepTrigger() == StepTrigger.TIME) {
+      if (progress.lastClosedStep < 0) {
+        // A new partition: nothing was pooled for earlier steps; the current step is the first.
+        progress.lastClosedStep =
+            Math.floorDiv(context.currentSystemTimeMs(), gate.stepPeriod().toMillis()) - 1;
+      }
+      long period = gate.stepPeriod().toMillis();
+      // Tick well inside a period so that a boundary is noticed within a tenth of a step.
+      long tick = Math.max(5, Math.min(1000, period / 10));
+      context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, this::onTick);
+    }
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    RecordValidation.Verdict verdict = validation.check(record.key(), record.value());
+    if (!verdict.valid()) {
+      deadLetter(record, verdict);
+      return;
+    }
+    TrainingRecord r = verdict.record();
+    String userId = r.getUserId();
+    UserLedger ledger = ledgerOf(userId);
+    if (!policy.mayTakeStep(ledger)) {
+      progress.droppedForBudget++;
+      saveProgress();
+      observer.droppedForBudget();
+      return;
+    }
+    long now = context.currentSystemTimeMs();
+    long step = openStep(now);
+    byte[] stored = storedForm(record.value(), r);
+    pools.put(userId, UserPool.append(pools.get(userId), step, now, stored, gate.maxRecordsPerUser()));
+    progress.admitted++;
+    progress.admittedSinceStep++;
+    observer.admitted();
+    if (gate.stepTrigger() == StepTrigger.COUNT && progress.admittedSinceStep >= gate.stepRecords()) {
+      closeStep(progress.lastClosedStep + 1, now); // saves progress
+    } else {
+      saveProgress();
+    }
+  }
+
+  /** The step a record admitted now is pooled for: the one not closed yet. */
+  private long openStep(long nowMillis) {
+    if (gate.stepTrigger() == StepTrigger.COUNT) return progress.lastClosedStep + 1;
+    return Math.max(Math.floorDiv(nowMillis, gate.stepPeriod().toMillis()), progress.lastClosedStep + 1);
+  }
+
+  private void onTick(long nowMillis) {
+    long current = Math.floorDiv(nowMillis, gate.stepPeriod().toMillis());
+    long ended = current - 1;
+    if (ended <= progress.lastClosedStep) return;
+    if (ended > progress.lastClosedStep + 1) {
+      // The gate was down or its thread busy through whole windows. Skipped steps charge nobody and
+      // emit nothing: closing them late would spend budget on steps the trainer has given up on.
+      long skipped = ended - 1 - progress.lastClosedStep;
+      if (skipped > 10)
+        log.warn("partition {}: skipping {} steps the gate did not close in time", partition, skipped);
+      else
+        log.debug("partition {}: skipping {} steps the gate did not close in time", partition, skipped);
+    }
+    closeStep(ended, nowMillis);
+  }
+
+  /**
+   * Closes {@code step}: drops expired records, charges every eligible user one step, publishes
+   * ledger entries and threshold alerts, Poisson-samples, emits the sampled users' contributions,
+   * then this partition's marker.
+   */
+  void closeStep(long step, long nowMillis) {
+    long t0 = System.nanoTime();
+    long usersPooled = 0;
+    long usersCharged = 0;
+    long usersSampled = 0;
+    long recordsEmitted = 0;
+    long retentionMillis = gate.retention().toMillis();
+    List<KeyValue<String, byte[]>> poolUpdates = new ArrayList<>();
+    try (KeyValueIterator<String, byte[]> it = pools.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> kv = it.next();
+        String userId = kv.key;
+        byte[] pool = UserPool.expire(kv.value, step, gate.retentionSteps(), nowMillis, retentionMillis);
+        if (pool == null) {
+          poolUpdates.add(KeyValue.pair(userId, null));
+          continue;
+        }
+        if (pool != kv.value) poolUpdates.add(KeyValue.pair(userId, pool));
+        usersPooled++;
+        UserLedger before = ledgerOf(userId);
+        if (!policy.mayTakeStep(before)) {
+          // Only after the policy tightened: these records can never be used.
+          poolUpdates.add(KeyValue.pair(userId, null));
+          continue;
+        }
+        // Charge first: every eligible user, sampled or not (amplification by sampling).
+        UserLedger after = policy.charge(before);
+        ledgers.put(userId, UserLedgerCodec.encode(after));
+        usersCharged++;
+        progress.recharged(before.steps() > 0, before.epsilon(), after.epsilon());
+        boolean exhausted = !policy.mayTakeStep(after);
+        publishLedger(userId, after, exhausted, step, nowMillis);
+        if (before.epsilon() < warningEpsilon && after.epsilon() >= warningEpsilon) {
+          progress.usersNearCap++;
+          publishAlert(userId, BudgetAlertKind.WARNING, after, step, nowMillis);
+        }
+        if (exhausted) {
+          progress.usersExhausted++;
+          publishAlert(userId, BudgetAlertKind.EXHAUSTED, after, step, nowMillis);
+          poolUpdates.add(KeyValue.pair(userId, null));
+        }
+        if (sampler.sample()) {
+          usersSampled++;
+          recordsEmitted += emitContribution(userId, pool, step, nowMillis);
+        }
+      }
+    }
+    // Applied after the scan: the store is not modified under its own iterator.
+    for (KeyValue<String, byte[]> u : poolUpdates) {
+      if (u.value == null) pools.delete(u.key);
+      else pools.put(u.key, u.value);
+    }
+    progress.lastClosedStep = step;
+    progress.admittedSinceStep = 0;
+    saveProgress();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    emitMarker(step, nowMillis, usersPooled, usersCharged, usersSampled, recordsEmitted);
+    observer.stepClosed(
+        new StepClosed(
+            partition, step, usersPooled, usersCharged, usersSampled, progress.usersNearCap,
+            progress.usersExhausted, progress.maxEpsilon, progress.bucketList(), seconds));
+    log.debug(
+        "partition {} closed step {}: {} pooled, {} charged, {} sampled in {} s",
+        partition, step, usersPooled, usersCharged, usersSampled, seconds);
+  }
+
+  private int emitContribution(String userId, byte[] pool, long step, long nowMillis) {
+    List<byte[]> newest = UserPool.newest(pool, gate.recordsPerContribution());
+    List<TrainingRecord> records = new ArrayList<>(newest.size());
+    for (byte[] b : newest) records.add(decodeStored(b));
+    StepMessage msg =
+        new StepMessage(step, partition, new UserContribution(userId, records));
+    context.forward(
+        new Record<byte[], Object>(
+            userId.getBytes(StandardCharsets.UTF_8), new StepOutput(partition, bytes(msg::toByteBuffer)), nowMillis),
+        GateTopology.STEP_SINK);
+    return records.size();
+  }
+
+  private void emitMarker(
+      long step, long nowMillis, long pooled, long charged, long sampled, long recordsEmitted) {
+    StepMarker marker =
+        StepMarker.newBuilder()
+            .setGatePartitions(config.topics().partitions())
+            .setClosedAtMillis(java.time.Instant.ofEpochMilli(nowMillis))
+            .setUsersPooled(pooled)
+            .setUsersCharged(charged)
+            .setUsersSampled(sampled)
+            .setRecordsEmitted(recordsEmitted)
+            .setUsersNearCap(progress.usersNearCap)
+            .setUsersExhausted(progress.usersExhausted)
+            .setMaxEpsilon(progress.maxEpsilon)
+            .setEpsilonBucketCounts(progress.bucketList())
+            .setRecordsAdmitted(progress.admitted)
+            .setRecordsDroppedForBudget(progress.droppedForBudget)
+            .setRecordsDeadLettered(progress.deadLettered)
+            .build();
+    StepMessage msg = new StepMessage(step, partition, marker);
+    context.forward(
+        new Record<byte[], Object>(null, new StepOutput(partition, bytes(msg::toByteBuffer)), nowMillis),
+        GateTopology.STEP_SINK);
+  }
+
+  private void publishLedger(String userId, UserLedger ledger, boolean exhausted, long step, long now) {
+    PrivacyLedgerEntry entry =
+        PrivacyLedgerEntry.newBuilder()
+            .setUserId(userId)
+            .setLedger(UserLedgerCodec.toAvro(ledger))
+            .setEpsilonCap(policy.config().epsilonCap())
+            .setDelta(policy.config().delta())
+            .setStepsRemaining(Math.max(0, policy.maxSteps() - ledger.steps()))
+            .setExhausted(exhausted)
+            .setStep(step)
+            .setUpdatedAtMillis(java.time.Instant.ofEpochMilli(now))
+            .build();
+    context.forward(
+        new Record<byte[], Object>(userId.getBytes(StandardCharsets.UTF_8), bytes(entry::toByteBuffer), now),
+        GateTopology.LEDGER_SINK);
+  }
+
+  private void publishAlert(String userId, BudgetAlertKind kind, UserLedger ledger, long step, long now) {
+    BudgetAlert alert =
+        BudgetAlert.newBuilder()
+            .setUserId(userId)
+            .setKind(kind)
+            .setEpsilon(ledger.epsilon())
+            .setEpsilonCap(policy.config().epsilonCap())
+            .setStep(step)
+            .setTimeMillis(java.time.Instant.ofEpochMilli(now))
+            .build();
+    context.forward(
+        new Record<byte[], Object>(userId.getBytes(StandardCharsets.UTF_8), bytes(alert::toByteBuffer), now),
+        GateTopology.ALERT_SINK);
+  }
+
+  private void deadLetter(Record<byte[], byte[]> record, RecordValidation.Verdict verdict) {
+    Headers headers = new RecordHeaders(record.headers().toArray());
+    RecordMetadata meta = context.recordMetadata().orElse(null);
+    headers.add(DeadLetterHeaders.REASON, utf8(verdict.reason().id()));
+    headers.add(DeadLetterHeaders.DETAIL, utf8(verdict.detail()));
+    if (meta != null) {
+      headers.add(DeadLetterHeaders.SOURCE_TOPIC, utf8(meta.topic()));
+      headers.add(DeadLetterHeaders.SOURCE_PARTITION, utf8(String.valueOf(meta.partition())));
+      headers.add(DeadLetterHeaders.SOURCE_OFFSET, utf8(String.valueOf(meta.offset())));
+    }
+    context.forward(
+        new Record<byte[], Object>(record.key(), record.value(), record.timestamp(), headers),
+        GateTopology.DLQ_SINK);
+    progress.deadLettered++;
+    saveProgress();
+    observer.deadLettered(verdict.reason().id());
+  }
+
+  private UserLedger ledgerOf(String userId) {
+    byte[] b = ledgers.get(userId);
+    return b == null ? UserLedger.EMPTY : UserLedgerCodec.decode(b);
+  }
+
+  private void saveProgress() {
+    progressStore.put(partition, progress.encode());
+  }
+
+  /**
+   * The form a record is pooled in: its original bytes when written with the current schema, else
+   * re-encoded with it, so that the pool never depends on an older writer schema.
+   */
+  private static byte[] storedForm(byte[] original, TrainingRecord decoded) {
+    int n = CURRENT_HEADER.remaining();
+    if (original.length >= n
+        && Arrays.equals(original, 0, n, CURRENT_HEADER.array(), CURRENT_HEADER.arrayOffset(), n))
+      return original;
+    return bytes(decoded::toByteBuffer);
+  }
+
+  private static TrainingRecord decodeStored(byte[] b) {
+    try {
+      return TrainingRecord.fromByteBuffer(ByteBuffer.wrap(b));
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt pooled record", e);
+    }
+  }
+
+  /** The 10-byte single-object header (marker + fingerprint) of the compiled TrainingRecord schema. */
+  private static ByteBuffer currentRecordHeader() {
+    TrainingRecord probe =
+        TrainingRecord.newBuilder()
+            .setUserId("u")
+            .setEventTime(java.time.Instant.EPOCH)
+            .setFeatures(List.of())
+            .build();
+    byte[] all = bytes(probe::toByteBuffer);
+    return ByteBuffer.wrap(Arrays.copyOf(all, 10));
+  }
+
+  /** Something that encodes itself: a generated Avro class's {@code toByteBuffer}. */
+  interface Encodable {
+    ByteBuffer encode() throws IOException;
+  }
+
+  static byte[] bytes(Encodable record) {
+    try {
+      ByteBuffer buf = record.encode();
+      byte[] out = new byte[buf.remaining()];
+      buf.get(out);
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return (s == null ? "" : s).getBytes(StandardCharsets.UTF_8);
+  }
+}

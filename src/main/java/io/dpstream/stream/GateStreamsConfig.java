@@ -1,0 +1,31 @@
+package io.dpstream.stream;
+
+import io.dpstream.config.DpstreamConfig;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/** The Kafka Streams settings of the gate, separate from its topology. */
+public final class GateStreamsConfig {
+  private GateStreamsConfig() {}
+
+  /**
+   * Streams properties: exactly-once v2, the configured state directory, commit interval, threads
+   * and replication, then {@code kafka.properties} passed through untouched (they win, so TLS, SASL
+   * or client tuning need no code).
+   */
+  public static Properties properties(DpstreamConfig config) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.gate().applicationId());
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, config.gate().stateDir().toString());
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.gate().commitInterval().toMillis());
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.gate().threads());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.kafka().replicationFactor());
+    // A larger record cache coalesces repeated pool and ledger writes of busy users.
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
+    p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    p.putAll(config.kafka().properties());
+    return p;
+  }
+}

@@ -1,0 +1,103 @@
+package io.dpstream.stream;
+
+import io.dpstream.config.DpstreamConfig;
+import io.dpstream.kafka.Topics;
+import io.dpstream.metrics.GateObserver;
+import io.dpstream.privacy.BudgetPolicy;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The gate's Kafka Streams topology, as a pure function of its configuration (no broker needed, so
+ * {@code TopologyTestDriver} drives it):
+ *
+ * <pre>
+ * training-records ─► gate processor ─┬─► training-records-dlq   (invalid: original bytes + reason headers)
+ *                      │  ▲           ├─► step-contributions     (sampled users' records, then the marker)
+ *   gate-pools ◄───────┘  │           ├─► privacy-ledger         (every charge)
+ *   gate-ledgers ◄────────┤           └─► budget-alerts          (warning fraction reached, exhausted)
+ *   gate-progress ◄───────┘
+ * </pre>
+ *
+ * <p>All three stores are persistent (RocksDB) and changelogged; run with {@code exactly_once_v2}
+ * ({@link GateStreamsConfig}) so that store updates, outputs and input offsets commit atomically.
+ * See the README section "The step protocol".
+ */
+public final class GateTopology {
+  /** userId → the user's pool ({@link UserPool} bytes); absent = empty pool. */
+  public static final String POOL_STORE = "gate-pools";
+  /** userId → the user's ledger ({@code UserLedgerCodec} bytes); absent = never charged. */
+  public static final String LEDGER_STORE = "gate-ledgers";
+  /** input partition → the partition's durable progress and outcome counts. */
+  public static final String PROGRESS_STORE = "gate-progress";
+
+  static final String SOURCE = "training-records-source";
+  static final String PROCESSOR = "gate";
+  static final String DLQ_SINK = "dlq-sink";
+  static final String STEP_SINK = "step-contributions-sink";
+  static final String LEDGER_SINK = "privacy-ledger-sink";
+  static final String ALERT_SINK = "budget-alerts-sink";
+
+  private GateTopology() {}
+
+  /**
+   * The production topology: the policy's step cap from the configured accountant, sampling coins
+   * from a fresh {@link SecureRandom} per task.
+   */
+  public static Topology buildTopology(DpstreamConfig config, GateObserver observer) {
+    return buildTopology(
+        config, BudgetPolicy.create(config.privacy().policy()), observer, SecureRandom::new);
+  }
+
+  /**
+   * The topology with an explicit budget policy and randomness (tests and benchmarks).
+   *
+   * @param randomness called once per task for the sampler's source
+   * @throws IllegalArgumentException if the configuration cannot run a gate (no feature count)
+   */
+  public static Topology buildTopology(
+      DpstreamConfig config,
+      BudgetPolicy policy,
+      GateObserver observer,
+      Supplier<SecureRandom> randomness) {
+    if (config.gate().featureCount() < 1)
+      throw new IllegalArgumentException(
+          "gate.featureCount must be set: the number of dense features every record carries");
+    Topology t = new Topology();
+    // 1. Raw bytes in: decoding happens in the processor so undecodable records reach the DLQ.
+    t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TRAINING_RECORDS);
+    // 2-4. Validate, budget-gate, pool, and close steps, all in one processor (one transaction).
+    t.addProcessor(PROCESSOR, () -> new GateProcessor(config, policy, observer, randomness), SOURCE);
+    t.addStateStore(store(POOL_STORE, Serdes.String()), PROCESSOR);
+    t.addStateStore(store(LEDGER_STORE, Serdes.String()), PROCESSOR);
+    t.addStateStore(store(PROGRESS_STORE, Serdes.Integer()), PROCESSOR);
+    // Outputs.
+    ByteArraySerializer bytes = new ByteArraySerializer();
+    t.addSink(DLQ_SINK, Topics.TRAINING_RECORDS_DLQ, bytes, bytes, PROCESSOR);
+    Serializer<StepOutput> stepValue = (topic, v) -> v.bytes();
+    StreamPartitioner<byte[], StepOutput> byGatePartition =
+        (topic, key, value, partitions) -> Optional.of(Set.of(value.gatePartition() % partitions));
+    t.addSink(STEP_SINK, Topics.STEP_CONTRIBUTIONS, bytes, stepValue, byGatePartition, PROCESSOR);
+    t.addSink(LEDGER_SINK, Topics.PRIVACY_LEDGER, bytes, bytes, PROCESSOR);
+    t.addSink(ALERT_SINK, Topics.BUDGET_ALERTS, bytes, bytes, PROCESSOR);
+    return t;
+  }
+
+  private static <K> StoreBuilder<KeyValueStore<K, byte[]>> store(
+      String name, org.apache.kafka.common.serialization.Serde<K> keySerde) {
+    return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, Serdes.ByteArray())
+        .withCachingEnabled()
+        .withLoggingEnabled(java.util.Map.of());
+  }
+}

@@ -1,0 +1,118 @@
+package io.dpstream.stream;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One user's sampling pool in its stored form: the value of the gate's {@code gate-pools} store.
+ * Operations work on the bytes directly so that closing a step over a million users allocates
+ * little and never decodes records it does not emit.
+ *
+ * <p>Layout (big-endian): version byte {@code 1}, entry count (int), then per entry, oldest first:
+ * admission step (long), admission wall-clock millis (long), record length (int), the record (Avro
+ * single-object encoded {@code TrainingRecord}). A pool never holds zero entries: an empty pool is
+ * a deleted key.
+ */
+public final class UserPool {
+  private static final byte VERSION = 1;
+  private static final int HEADER = 1 + 4;
+  private static final int ENTRY_HEADER = 8 + 8 + 4;
+
+  private UserPool() {}
+
+  /**
+   * The pool with {@code record} appended; when it already holds {@code maxRecords}, the oldest
+   * entries are evicted to make room.
+   *
+   * @param pool the stored pool, or null for none
+   */
+  public static byte[] append(byte[] pool, long step, long millis, byte[] record, int maxRecords) {
+    int count = pool == null ? 0 : count(pool);
+    int skip = Math.max(0, count - (maxRecords - 1));
+    int keptStart = pool == null ? HEADER : offsetOf(pool, skip);
+    int keptBytes = pool == null ? 0 : pool.length - keptStart;
+    ByteBuffer out = ByteBuffer.allocate(HEADER + keptBytes + ENTRY_HEADER + record.length);
+    out.put(VERSION).putInt(count - skip + 1);
+    if (keptBytes > 0) out.put(pool, keptStart, keptBytes);
+    out.putLong(step).putLong(millis).putInt(record.length).put(record);
+    return out.array();
+  }
+
+  /** Number of records in the pool. */
+  public static int count(byte[] pool) {
+    if (pool.length < HEADER || pool[0] != VERSION)
+      throw new IllegalStateException("unknown pool format version " + (pool.length == 0 ? -1 : pool[0]));
+    return ByteBuffer.wrap(pool, 1, 4).getInt();
+  }
+
+  /**
+   * The pool without the records that may no longer enter step {@code closingStep}: those admitted
+   * {@code retentionSteps} or more steps before it (when {@code retentionSteps > 0}) or {@code
+   * retentionMillis} or more before {@code nowMillis} (when {@code retentionMillis > 0}).
+   *
+   * @return {@code pool} itself when nothing expired, null when everything did
+   */
+  public static byte[] expire(
+      byte[] pool, long closingStep, long retentionSteps, long nowMillis, long retentionMillis) {
+    if (retentionSteps <= 0 && retentionMillis <= 0) return pool;
+    int count = count(pool);
+    ByteBuffer b = ByteBuffer.wrap(pool);
+    int pos = HEADER;
+    int expired = 0;
+    // Entries are in admission order, so the expired ones form a prefix.
+    while (expired < count) {
+      long step = b.getLong(pos);
+      long millis = b.getLong(pos + 8);
+      boolean old =
+          (retentionSteps > 0 && step <= closingStep - retentionSteps)
+              || (retentionMillis > 0 && nowMillis - millis >= retentionMillis);
+      if (!old) break;
+      pos += ENTRY_HEADER + b.getInt(pos + 16);
+      expired++;
+    }
+    if (expired == 0) return pool;
+    if (expired == count) return null;
+    ByteBuffer out = ByteBuffer.allocate(HEADER + pool.length - pos);
+    out.put(VERSION).putInt(count - expired).put(pool, pos, pool.length - pos);
+    return out.array();
+  }
+
+  /** The newest {@code m} records (fewer if the pool holds fewer), newest first. */
+  public static List<byte[]> newest(byte[] pool, int m) {
+    int count = count(pool);
+    int from = Math.max(0, count - m);
+    ByteBuffer b = ByteBuffer.wrap(pool);
+    int pos = offsetOf(pool, from);
+    List<byte[]> out = new ArrayList<>(count - from);
+    for (int i = from; i < count; i++) {
+      int len = b.getInt(pos + 16);
+      byte[] r = new byte[len];
+      System.arraycopy(pool, pos + ENTRY_HEADER, r, 0, len);
+      out.add(r);
+      pos += ENTRY_HEADER + len;
+    }
+    java.util.Collections.reverse(out);
+    return out;
+  }
+
+  /** Admission steps of the entries, oldest first (for tests and diagnostics). */
+  public static long[] admissionSteps(byte[] pool) {
+    int count = count(pool);
+    long[] steps = new long[count];
+    ByteBuffer b = ByteBuffer.wrap(pool);
+    int pos = HEADER;
+    for (int i = 0; i < count; i++) {
+      steps[i] = b.getLong(pos);
+      pos += ENTRY_HEADER + b.getInt(pos + 16);
+    }
+    return steps;
+  }
+
+  private static int offsetOf(byte[] pool, int index) {
+    ByteBuffer b = ByteBuffer.wrap(pool);
+    int pos = HEADER;
+    for (int i = 0; i < index; i++) pos += ENTRY_HEADER + b.getInt(pos + 16);
+    return pos;
+  }
+}

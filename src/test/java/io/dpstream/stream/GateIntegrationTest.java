@@ -1,0 +1,236 @@
+package io.dpstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dpstream.avro.BudgetAlert;
+import io.dpstream.avro.BudgetAlertKind;
+import io.dpstream.avro.PrivacyLedgerEntry;
+import io.dpstream.avro.StepMarker;
+import io.dpstream.avro.StepMessage;
+import io.dpstream.avro.UserContribution;
+import io.dpstream.config.DpstreamConfig;
+import io.dpstream.kafka.EmbeddedKafkaBroker;
+import io.dpstream.kafka.TopicProvisioner;
+import io.dpstream.kafka.Topics;
+import io.dpstream.privacy.BudgetPolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The gate on a real in-process broker, exactly once, stopped and restarted mid-stream on a fresh
+ * state directory (so its state comes back from the changelogs): ledgers never decrease, nobody
+ * exceeds ε_cap, every charge is committed with the contributions it allows, and every input
+ * record has exactly one counted outcome.
+ */
+class GateIntegrationTest {
+  private static final int USERS = 150;
+  private static final int PER_PHASE = 900;
+  private static final long STEP_CAP = 6;
+  private static EmbeddedKafkaBroker broker;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = EmbeddedKafkaBroker.startTemporary();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.close();
+  }
+
+  private DpstreamConfig config(Path stateDir) {
+    Map<String, String> s = new HashMap<>();
+    s.put("kafka.bootstrapServers", broker.bootstrapServers());
+    s.put("topics.partitions", "2");
+    s.put("topics.ledgerPartitions", "2");
+    s.put("gate.stepPeriod", "250ms");
+    s.put("gate.commitInterval", "50ms");
+    s.put("gate.featureCount", "4");
+    s.put("gate.labelClasses", "3");
+    s.put("gate.stateDir", stateDir.toString());
+    s.put("privacy.samplingRate", "0.5");
+    s.put("privacy.warningFraction", "0.5");
+    return DpstreamConfig.of(s);
+  }
+
+  /** Phase {@code phase}'s records: every 10th is invalid (two reasons), the rest valid. */
+  private static int produce(int phase) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    int invalid = 0;
+    try (var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < PER_PHASE; i++) {
+        String user = "user-" + ((i * 7 + phase) % USERS);
+        byte[] value;
+        if (i % 20 == 0) {
+          value = new byte[] {0, 1, 2};
+          invalid++;
+        } else if (i % 20 == 10) {
+          value = GateRecords.encode(GateRecords.record(user, 5, 1).build());
+          invalid++;
+        } else {
+          value = GateRecords.encode(GateRecords.record(user, 4, i % 3).build());
+        }
+        producer.send(new ProducerRecord<>(Topics.TRAINING_RECORDS, GateRecords.key(user), value));
+      }
+      producer.flush();
+    }
+    return invalid;
+  }
+
+  /** Sum over partitions of the outcome counts in each partition's latest marker. */
+  private static long countedOutcomes(List<ConsumerRecord<byte[], byte[]>> steps) {
+    Map<Integer, StepMarker> latest = new HashMap<>();
+    Map<Integer, Long> latestStep = new HashMap<>();
+    for (var r : steps) {
+      StepMessage m = GateMessages.stepMessage(r.value());
+      if (m.getBody() instanceof StepMarker marker && m.getStep() >= latestStep.getOrDefault(m.getGatePartition(), -1L)) {
+        latest.put(m.getGatePartition(), marker);
+        latestStep.put(m.getGatePartition(), m.getStep());
+      }
+    }
+    return latest.values().stream()
+        .mapToLong(k -> k.getRecordsAdmitted() + k.getRecordsDroppedForBudget() + k.getRecordsDeadLettered())
+        .sum();
+  }
+
+  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aGateStoppedAndRestartedMidStreamKeepsEveryGuarantee() throws Exception {
+    DpstreamConfig configA = config(Files.createDirectories(tmp.resolve("a")));
+    TopicProvisioner.ensureTopics(configA);
+    BudgetPolicy policy = BudgetPolicy.withStepCap(configA.privacy().policy(), STEP_CAP);
+    CountingGateObserver observerA = new CountingGateObserver();
+    CountingGateObserver observerB = new CountingGateObserver();
+    int invalid = 0;
+
+    try (CommittedTopicReader steps = new CommittedTopicReader(broker.bootstrapServers(), Topics.STEP_CONTRIBUTIONS)) {
+      // Phase 1: instance A.
+      GateRunner a =
+          GateRunner.start(configA, GateTopology.buildTopology(configA, policy, observerA, SecureRandom::new));
+      assertTrue(a.awaitRunning(Duration.ofSeconds(60)), "instance A running");
+      invalid += produce(1);
+      await("phase 1 counted", Duration.ofSeconds(60), () -> countedOutcomes(steps.poll(Duration.ofMillis(100))) == PER_PHASE);
+      a.close();
+
+      // Phase 2: instance B on a fresh state directory restores from the changelogs.
+      DpstreamConfig configB = config(Files.createDirectories(tmp.resolve("b")));
+      GateRunner b =
+          GateRunner.start(configB, GateTopology.buildTopology(configB, policy, observerB, SecureRandom::new));
+      invalid += produce(2);
+      assertTrue(b.awaitRunning(Duration.ofSeconds(60)), "instance B running");
+      await("phase 2 counted", Duration.ofSeconds(60), () -> countedOutcomes(steps.poll(Duration.ofMillis(100))) == 2L * PER_PHASE);
+      // Let everyone still pooled run out of budget.
+      Thread.sleep(STEP_CAP * 250 + 1000);
+      b.close();
+      steps.poll(Duration.ofMillis(500));
+
+      // Every record has exactly one counted outcome, durably (markers) and live (observers).
+      assertEquals(2L * PER_PHASE, countedOutcomes(steps.records));
+      assertEquals(2L * PER_PHASE, observerA.outcomes() + observerB.outcomes());
+      assertEquals(invalid, observerA.deadLetteredTotal() + observerB.deadLetteredTotal());
+      assertTrue(observerB.droppedForBudget.get() > 0, "phase 2 meets exhausted users");
+
+      // Ledgers never decrease and never pass the cap; each charge is one step.
+      Map<String, List<PrivacyLedgerEntry>> ledger = new HashMap<>();
+      Set<String> charged = new HashSet<>();
+      try (CommittedTopicReader l = new CommittedTopicReader(broker.bootstrapServers(), Topics.PRIVACY_LEDGER)) {
+        int before = -1;
+        while (l.records.size() != before) {
+          before = l.records.size();
+          l.poll(Duration.ofMillis(500));
+        }
+        for (var r : l.records) {
+          PrivacyLedgerEntry e = GateMessages.ledgerEntry(r.value());
+          ledger.computeIfAbsent(e.getUserId(), u -> new java.util.ArrayList<>()).add(e);
+          charged.add(e.getUserId() + "@" + e.getStep());
+        }
+      }
+      double cap = policy.config().epsilonCap();
+      int exhausted = 0;
+      for (var e : ledger.entrySet()) {
+        List<PrivacyLedgerEntry> entries = e.getValue();
+        for (int i = 0; i < entries.size(); i++) {
+          PrivacyLedgerEntry x = entries.get(i);
+          assertEquals(i + 1, x.getLedger().getSteps(), e.getKey() + " charged once per step, never reset");
+          assertTrue(x.getLedger().getEpsilon() <= cap + 1e-12, e.getKey() + " within the cap");
+          if (i > 0) assertTrue(x.getStep() > entries.get(i - 1).getStep());
+        }
+        if (entries.get(entries.size() - 1).getExhausted()) exhausted++;
+      }
+      assertEquals(USERS, ledger.size());
+      assertTrue(exhausted > 0);
+
+      // Charge before release: every contribution's charge is committed too; exhausted users stop.
+      Map<String, Long> lastContribution = new TreeMap<>();
+      Map<Long, Set<Integer>> markersPerStep = new TreeMap<>();
+      for (var r : steps.records) {
+        StepMessage m = GateMessages.stepMessage(r.value());
+        if (m.getBody() instanceof UserContribution c) {
+          assertTrue(charged.contains(c.getUserId() + "@" + m.getStep()), "charged for " + c.getUserId());
+          assertEquals(m.getGatePartition() % 2, r.partition());
+          lastContribution.merge(c.getUserId(), m.getStep(), Math::max);
+        } else {
+          markersPerStep.computeIfAbsent(m.getStep(), s -> new HashSet<>()).add(m.getGatePartition());
+        }
+      }
+      assertTrue(lastContribution.size() > USERS / 2);
+      // Both partitions closed the steps the gate ran through (both partitions have users here).
+      long complete = markersPerStep.values().stream().filter(s -> s.size() == 2).count();
+      assertTrue(complete >= STEP_CAP, "steps closed by both partitions: " + complete);
+
+      // Alerts: one exhaustion alert per exhausted user, one warning per user who reached half.
+      List<BudgetAlert> alerts;
+      try (CommittedTopicReader r = new CommittedTopicReader(broker.bootstrapServers(), Topics.BUDGET_ALERTS)) {
+        r.poll(Duration.ofSeconds(1));
+        r.poll(Duration.ofMillis(300));
+        alerts = r.records.stream().map(x -> GateMessages.budgetAlert(x.value())).toList();
+      }
+      assertEquals(exhausted, alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.EXHAUSTED).count());
+      assertEquals(
+          alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.WARNING).map(BudgetAlert::getUserId).distinct().count(),
+          alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.WARNING).count());
+
+      // Dead letters carry their reason.
+      try (CommittedTopicReader d = new CommittedTopicReader(broker.bootstrapServers(), Topics.TRAINING_RECORDS_DLQ)) {
+        d.poll(Duration.ofSeconds(1));
+        d.poll(Duration.ofMillis(300));
+        assertEquals(invalid, d.records.size());
+        for (var r : d.records) {
+          String reason = new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
+          assertTrue(Set.of("undecodable", "wrong-feature-count").contains(reason), reason);
+        }
+      }
+    }
+  }
+}
