@@ -1,0 +1,82 @@
+package io.dpstream.dp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * 2-D convolutions, exactly. The input is unfolded into patches U_i (C·k·k, T) by one gather
+ * (im2col; zero padding reads an appended zero column); example i's weight gradient is then
+ * O_i·U_iᵀ (out, C·k·k), one batched product over the batch, and its bias gradient the sum of O_i
+ * over positions (Rochette et al. 2019; Opacus grad_sample/conv.py). These per-example gradients
+ * are small for the convolutions of image classifiers, so users' gradients are formed from them
+ * ({@link MaterializedGradients}).
+ */
+final class Conv2dGhostRule implements GhostRule<Layers.Convolution> {
+
+  private final Map<List<Long>, long[]> unfoldIndex = new ConcurrentHashMap<>();
+
+  @Override
+  public UserGradients prepare(Layers.Convolution layer, List<Tape.Tap> taps, UserLayout layout) {
+    Tape.Tap tap = taps.get(0);
+    NDArray x = tap.input();
+    NDArray o = tap.outputGradient();
+    Shape xs = x.getShape();
+    Shape os = o.getShape();
+    long n = xs.get(0);
+    long channels = xs.get(1);
+    long outChannels = os.get(1);
+    long positions = os.get(2) * os.get(3);
+    long patch = channels * layer.kernel * layer.kernel;
+    long[] index = unfoldIndex.computeIfAbsent(
+        List.of(channels, xs.get(2), xs.get(3), os.get(2), os.get(3),
+            (long) layer.kernel, (long) layer.stride, (long) layer.padding),
+        k -> unfold(k));
+    NDArray flat = x.reshape(n, -1);
+    flat = flat.concat(flat.getManager().zeros(new Shape(n, 1)), 1);
+    NDArray patches = flat.get(new NDIndex(":, {}", flat.getManager().create(index)))
+        .reshape(n, patch, positions);
+    NDArray o3 = o.reshape(n, outChannels, positions);
+    NDArray weightGrad = o3.batchMatMul(patches.transpose(0, 2, 1))
+        .reshape(n, outChannels, channels, layer.kernel, layer.kernel);
+    NDArray biasGrad = o3.sum(new int[] {2});
+    return new MaterializedGradients(List.of(weightGrad, biasGrad), layout);
+  }
+
+  /**
+   * im2col indices into an example's flattened (C·H·W) input plus one zero slot at C·H·W: entry
+   * (c·k·k + kh·k + kw)·T + (oh·Wo + ow), matching the (out, C, k, k) weight layout.
+   */
+  private static long[] unfold(List<Long> key) {
+    int c = key.get(0).intValue();
+    int h = key.get(1).intValue();
+    int w = key.get(2).intValue();
+    int ho = key.get(3).intValue();
+    int wo = key.get(4).intValue();
+    int k = key.get(5).intValue();
+    int s = key.get(6).intValue();
+    int p = key.get(7).intValue();
+    long zero = (long) c * h * w;
+    int t = ho * wo;
+    long[] index = new long[c * k * k * t];
+    for (int ci = 0; ci < c; ci++) {
+      for (int kh = 0; kh < k; kh++) {
+        for (int kw = 0; kw < k; kw++) {
+          int row = (ci * k + kh) * k + kw;
+          for (int oh = 0; oh < ho; oh++) {
+            for (int ow = 0; ow < wo; ow++) {
+              int ih = oh * s + kh - p;
+              int iw = ow * s + kw - p;
+              boolean inside = ih >= 0 && ih < h && iw >= 0 && iw < w;
+              index[row * t + oh * wo + ow] = inside ? ((long) ci * h + ih) * w + iw : zero;
+            }
+          }
+        }
+      }
+    }
+    return index;
+  }
+}

@@ -1,0 +1,53 @@
+package io.dpstream.dp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Embedding tables, one per field. Example i's gradient of a table is o_i in row x_i and zero
+ * elsewhere, so ⟨g_i, g_j⟩ = [x_i = x_j]·(o_i·o_j) (Li et al. 2022, Sec. 4). One record per user:
+ * ‖g_i‖² = ‖o_i‖². Several: per-user Gram of the output gradients masked by equal ids. The clipped
+ * sum scatters s_i·o_i into rows x_i, written as onehot(x)ᵀ·(diag(s)·O).
+ */
+final class EmbeddingGhostRule implements GhostRule<Layers.Embedding> {
+
+  @Override
+  public UserGradients prepare(Layers.Embedding layer, List<Tape.Tap> taps, UserLayout layout) {
+    NDArray normSquared = null;
+    for (Tape.Tap tap : taps) {
+      NDArray ow = UserLayout.scaleRows(tap.outputGradient(), layout.exampleWeight);
+      NDArray part;
+      if (layout.singleRecord()) {
+        part = ow.square().sum(new int[] {1});
+      } else {
+        NDArray op = layout.padded(ow);
+        NDArray ids = layout.padded(tap.input());
+        NDArray same = ids.expandDims(2).eq(ids.expandDims(1)).toType(DataType.FLOAT32, false);
+        part = op.batchMatMul(op.transpose(0, 2, 1)).mul(same).sum(new int[] {1, 2});
+      }
+      normSquared = normSquared == null ? part : normSquared.add(part);
+    }
+    NDArray result = normSquared;
+    return new UserGradients() {
+      @Override
+      public NDArray normSquared() {
+        return result;
+      }
+
+      @Override
+      public List<NDArray> clippedSum(NDArray userScale, NDArray exampleScale) {
+        List<NDArray> sums = new ArrayList<>();
+        for (int f = 0; f < taps.size(); f++) {
+          Tape.Tap tap = taps.get(f);
+          int vocabulary = (int) layer.tables.get(f).getShape().get(0);
+          NDArray os = UserLayout.scaleRows(tap.outputGradient(), exampleScale);
+          NDArray oneHot = tap.input().oneHot(vocabulary, DataType.FLOAT32);
+          sums.add(oneHot.transpose().matMul(os));
+        }
+        return sums;
+      }
+    };
+  }
+}

@@ -1,0 +1,97 @@
+package io.dpstream.dp;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+
+/**
+ * Which examples belong to which user in one step. Examples are laid out user after user; for the
+ * per-user cross terms they are also viewed as a padded (users, maxRecords, ...) block whose
+ * padding slots are zero, so per-user Gram matrices are one batched matrix product.
+ */
+final class UserLayout {
+  final int users;
+  final int examples;
+  final int maxRecords;
+  /** (N) weight_i / records of its user: the coefficient of example i in its user's mean gradient. */
+  final NDArray exampleWeight;
+  /** (N) int64 user index of each example. */
+  final NDArray exampleUser;
+  /** (U·M) int64 index into the examples, or N for a padding slot. */
+  final NDArray padIndex;
+  private final boolean singleRecord;
+
+  private UserLayout(int users, int examples, int maxRecords, NDArray exampleWeight,
+      NDArray exampleUser, NDArray padIndex, boolean singleRecord) {
+    this.users = users;
+    this.examples = examples;
+    this.maxRecords = maxRecords;
+    this.exampleWeight = exampleWeight;
+    this.exampleUser = exampleUser;
+    this.padIndex = padIndex;
+    this.singleRecord = singleRecord;
+  }
+
+  static UserLayout of(List<UserExamples> sampled, NDManager m) {
+    int u = sampled.size();
+    int n = 0;
+    int maxRecords = 0;
+    for (UserExamples ue : sampled) {
+      n += ue.examples().size();
+      maxRecords = Math.max(maxRecords, ue.examples().size());
+    }
+    float[] weight = new float[n];
+    long[] user = new long[n];
+    long[] pad = new long[u * maxRecords];
+    int i = 0;
+    for (int k = 0; k < u; k++) {
+      List<Example> ex = sampled.get(k).examples();
+      for (int r = 0; r < maxRecords; r++) {
+        pad[k * maxRecords + r] = r < ex.size() ? i + r : n;
+      }
+      for (Example e : ex) {
+        weight[i] = e.weight() / ex.size();
+        user[i] = k;
+        i++;
+      }
+    }
+    return new UserLayout(u, n, maxRecords, m.create(weight), m.create(user), m.create(pad),
+        maxRecords == 1);
+  }
+
+  /** True when every user has exactly one record: example i is user i and cross terms vanish. */
+  boolean singleRecord() {
+    return singleRecord;
+  }
+
+  /** (N, ...) per-example rows to (U, M, ...) with zero rows in padding slots. */
+  NDArray padded(NDArray perExample) {
+    Shape row = perExample.getShape().slice(1);
+    NDArray withZero = perExample.concat(perExample.getManager().zeros(new Shape(1).addAll(row)), 0);
+    NDArray gathered = withZero.get(new NDIndex("{}", padIndex));
+    return gathered.reshape(new Shape(users, maxRecords).addAll(row));
+  }
+
+  /** Σ over each user's examples of (N, ...) rows: (U, ...). */
+  NDArray userSum(NDArray perExample) {
+    if (singleRecord) {
+      return perExample;
+    }
+    return padded(perExample).sum(new int[] {1});
+  }
+
+  /** Per-user values (U) spread to that user's examples (N). */
+  NDArray toExamples(NDArray perUser) {
+    return singleRecord ? perUser : perUser.get(new NDIndex("{}", exampleUser));
+  }
+
+  /** Scales the rows of (N, ...) by a (N) vector. */
+  static NDArray scaleRows(NDArray rows, NDArray perRow) {
+    long[] shape = new long[rows.getShape().dimension()];
+    java.util.Arrays.fill(shape, 1);
+    shape[0] = perRow.getShape().get(0);
+    return rows.mul(perRow.reshape(new Shape(shape)));
+  }
+}
