@@ -22,11 +22,17 @@ import java.util.Map;
  * @param privacy the per-user budget
  * @param gate validation, pooling and step boundaries
  * @param topics partition counts of the topics dpstream creates
+ * @param trainer step assembly, DP-SGD and publishing
  */
-public record DpstreamConfig(KafkaSection kafka, PrivacySection privacy, GateSection gate, TopicsSection topics) {
+public record DpstreamConfig(
+    KafkaSection kafka,
+    PrivacySection privacy,
+    GateSection gate,
+    TopicsSection topics,
+    TrainerSection trainer) {
 
   public DpstreamConfig {
-    if (kafka == null || privacy == null || gate == null || topics == null)
+    if (kafka == null || privacy == null || gate == null || topics == null || trainer == null)
       throw new IllegalArgumentException("every configuration section must be present");
   }
 
@@ -52,12 +58,17 @@ public record DpstreamConfig(KafkaSection kafka, PrivacySection privacy, GateSec
 
   static DpstreamConfig from(Settings s) {
     return new DpstreamConfig(
-        KafkaSection.from(s), PrivacySection.from(s), GateSection.from(s), TopicsSection.from(s));
+        KafkaSection.from(s),
+        PrivacySection.from(s),
+        GateSection.from(s),
+        TopicsSection.from(s),
+        TrainerSection.from(s));
   }
 
   /** A copy whose Kafka section points at {@code bootstrapServers}. */
   public DpstreamConfig withBootstrapServers(String bootstrapServers) {
-    return new DpstreamConfig(kafka.withBootstrapServers(bootstrapServers), privacy, gate, topics);
+    return new DpstreamConfig(
+        kafka.withBootstrapServers(bootstrapServers), privacy, gate, topics, trainer);
   }
 
   /** Flattens a YAML file to dotted keys; scalars only (lists are not settings). */
