@@ -52,9 +52,15 @@ public final class PldAccountant implements PrivacyAccountant {
   @Override
   public double epsilon(List<GaussianSteps> schedule, double delta) {
     PrivacyAccountant.checkDelta(delta);
-    double eps = 0;
-    for (Direction d : Direction.values()) eps = Math.max(eps, composed(schedule, d).epsilon(delta));
-    return eps;
+    if (schedule.size() == 1) {
+      GaussianSteps s = schedule.get(0);
+      return step(s.samplingRate(), s.noiseMultiplier()).epsilon(s.steps(), delta);
+    }
+    return java.util.Arrays.stream(Direction.values())
+        .parallel()
+        .mapToDouble(d -> composed(schedule, d).epsilon(delta))
+        .max()
+        .orElseThrow();
   }
 
   /**

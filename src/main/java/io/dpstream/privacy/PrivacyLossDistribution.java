@@ -33,6 +33,14 @@ final class PrivacyLossDistribution {
   /** Tail mass dropped by trimming after each convolution; moved pessimistically. */
   private static final double TRIM_MASS = 1e-18;
 
+  /**
+   * Allowance for the floating-point error of one FFT convolution, charged to δ as mass at +∞
+   * like the truncated tails: the FFT's absolute error on masses that sum to 1 is of order
+   * 1e-16·√(N log N), below 1e-13 for the lengths we allow; this keeps the result pessimistic
+   * despite rounding (and moves ε at δ = 1e-5 by about 1e-7 relative).
+   */
+  static final double FFT_ROUNDOFF_MASS = 1e-12;
+
   /** Standard normal quantile of the one-step tails we ignore: Φ̄(10.5) ≈ 4e-26. */
   private static final double TAIL_SIGMAS = 10.5;
 
@@ -157,45 +165,111 @@ final class PrivacyLossDistribution {
 
   /**
    * The n-fold composition with itself, by one FFT: the support is cut to the Chernoff bounds of
-   * the n-fold sum (as dp_accounting's self_convolve does), the upper tail bound {@code
-   * tailMass} is added to the mass at +∞ (what wraps around the cyclic FFT from above lands low,
-   * the one optimistic error, and is at most that), and what wraps from below lands high
-   * (pessimistic).
+   * the n-fold sum (as dp_accounting's self_convolve does), the upper tail bound {@code tailMass}
+   * is added to the mass at +∞ (what wraps around the cyclic FFT from above lands low, the one
+   * optimistic error, and is at most that), and what wraps from below lands high (pessimistic).
    */
   PrivacyLossDistribution selfCompose(long n, double tailMass) {
     if (n < 0) throw new IllegalArgumentException("composition count must be >= 0, got " + n);
     if (n == 0) return identity(interval);
     if (n == 1) return this;
-    int len = probs.length;
-    long[] bounds = chernoffBounds(n, tailMass);
-    long width = bounds[1] - bounds[0] + 1;
-    int size = fftLength(Math.max(width, len));
-    double[][] data = new double[2][size];
-    System.arraycopy(probs, 0, data[0], 0, len);
-    FastFourierTransformer.transformInPlace(data, DftNormalization.STANDARD, TransformType.FORWARD);
-    double[] re = data[0];
-    double[] im = data[1];
-    for (int k = 0; k < size; k++) {
-      double r = Math.hypot(re[k], im[k]);
-      if (r == 0) continue;
-      double mag = Math.exp(n * Math.log(r));
-      double phase = Math.IEEEremainder(n * Math.atan2(im[k], re[k]), 2 * Math.PI);
-      re[k] = mag * Math.cos(phase);
-      im[k] = mag * Math.sin(phase);
+    return new SelfComposer(n, tailMass).compose(n);
+  }
+
+  /**
+   * Self-compositions for any count up to a maximum, sharing one forward FFT: the transform of
+   * the one-step masses is kept in polar form, so each count costs one power and one inverse FFT.
+   * What calibration needs, since it asks about many step counts for one step.
+   */
+  final class SelfComposer {
+    private final long maxCount;
+    private final double tailMass;
+    private final int size;
+    private final double[] logRadius;
+    private final double[] angle;
+    private final double[] ts;
+    private final double[] logMgfs;
+
+    SelfComposer(long maxCount, double tailMass) {
+      this.maxCount = maxCount;
+      this.tailMass = tailMass;
+      int nt = 13;
+      ts = new double[2 * nt];
+      logMgfs = new double[2 * nt];
+      for (int e = 0; e < nt; e++) {
+        double scale = Math.pow(10, (e - 6) / 2.0) / probs.length;
+        ts[2 * e] = scale;
+        ts[2 * e + 1] = -scale;
+      }
+      for (int k = 0; k < ts.length; k++) logMgfs[k] = logMgf(ts[k]);
+      long[] bounds = chernoffBounds(maxCount);
+      size = fftLength(Math.max(bounds[1] - bounds[0] + 1, probs.length));
+      double[][] data = new double[2][size];
+      System.arraycopy(probs, 0, data[0], 0, probs.length);
+      FastFourierTransformer.transformInPlace(
+          data, DftNormalization.STANDARD, TransformType.FORWARD);
+      logRadius = new double[size];
+      angle = new double[size];
+      for (int k = 0; k < size; k++) {
+        logRadius[k] = Math.log(Math.hypot(data[0][k], data[1][k]));
+        angle[k] = Math.atan2(data[1][k], data[0][k]);
+      }
     }
-    FastFourierTransformer.transformInPlace(data, DftNormalization.STANDARD, TransformType.INVERSE);
-    double[] out = new double[size];
-    long start = bounds[0];
-    for (int m = 0; m < size; m++) {
-      int k = (int) Math.floorMod(start + m, (long) size);
-      out[m] = Math.max(0, re[k]);
+
+    /** The n-fold composition, 1 ≤ n ≤ the maximum count. */
+    PrivacyLossDistribution compose(long n) {
+      if (n < 1 || n > maxCount)
+        throw new IllegalArgumentException("count must be in [1, " + maxCount + "], got " + n);
+      long[] bounds = chernoffBounds(n);
+      if (bounds[1] - bounds[0] + 1 > size) bounds[1] = bounds[0] + size - 1; // cannot happen
+      double[][] data = new double[2][size];
+      double[] re = data[0];
+      double[] im = data[1];
+      for (int k = 0; k < size; k++) {
+        double mag = Math.exp(n * logRadius[k]);
+        if (mag == 0) continue;
+        double phase = Math.IEEEremainder(n * angle[k], 2 * Math.PI);
+        re[k] = mag * Math.cos(phase);
+        im[k] = mag * Math.sin(phase);
+      }
+      FastFourierTransformer.transformInPlace(
+          data, DftNormalization.STANDARD, TransformType.INVERSE);
+      double[] out = new double[size];
+      long start = bounds[0];
+      int offset = (int) Math.floorMod(start, (long) size);
+      for (int m = 0; m < size; m++) {
+        int k = offset + m;
+        if (k >= size) k -= size;
+        out[m] = Math.max(0, re[k]);
+      }
+      double inf = -Math.expm1(n * Math.log1p(-infinityMass)) + tailMass + FFT_ROUNDOFF_MASS;
+      return new PrivacyLossDistribution(interval, n * lowerIndex + start, out, inf).trimmed();
     }
-    double inf = -Math.expm1(n * Math.log1p(-infinityMass)) + tailMass;
-    return new PrivacyLossDistribution(interval, n * lowerIndex + start, out, inf).trimmed();
+
+    /**
+     * Chernoff bounds [lo, hi] on the n-fold sum of grid offsets (0 .. len−1): P(S &gt; hi) and
+     * P(S &lt; lo) are each at most the tail mass. P(S ≥ s) ≤ exp(n·K(t) − t·s) for t &gt; 0, K the
+     * log moment generating function; symmetric for t &lt; 0; minimised over a grid of t.
+     */
+    private long[] chernoffBounds(long n) {
+      long maxSum = n * (probs.length - 1);
+      double logInvTail = -Math.log(tailMass);
+      double hi = maxSum;
+      double lo = 0;
+      for (int k = 0; k < ts.length; k++) {
+        double bound = (n * logMgfs[k] + logInvTail) / ts[k];
+        if (ts[k] > 0) hi = Math.min(hi, bound);
+        else lo = Math.max(lo, bound);
+      }
+      long l = (long) Math.max(0, Math.floor(lo));
+      long h = (long) Math.min(maxSum, Math.ceil(hi));
+      return new long[] {l, Math.max(l, h)};
+    }
   }
 
   /** The composition with another PLD on the same grid interval: linear convolution by FFT. */
   PrivacyLossDistribution compose(PrivacyLossDistribution other) {
+    if (probs.length == 1 && lowerIndex == 0 && infinityMass == 0) return other; // identity
     if (other.interval != interval)
       throw new IllegalArgumentException("cannot compose PLDs on different grids");
     int n1 = probs.length;
@@ -216,7 +290,7 @@ final class PrivacyLossDistribution {
     FastFourierTransformer.transformInPlace(a, DftNormalization.STANDARD, TransformType.INVERSE);
     double[] out = new double[n1 + n2 - 1];
     for (int k = 0; k < out.length; k++) out[k] = Math.max(0, a[0][k]);
-    double inf = 1 - (1 - infinityMass) * (1 - other.infinityMass);
+    double inf = 1 - (1 - infinityMass) * (1 - other.infinityMass) + FFT_ROUNDOFF_MASS;
     return new PrivacyLossDistribution(interval, lowerIndex + other.lowerIndex, out, inf)
         .trimmed();
   }
@@ -236,33 +310,6 @@ final class PrivacyLossDistribution {
     double[] kept = java.util.Arrays.copyOfRange(probs, lo, hi + 1);
     kept[0] += bottom;
     return new PrivacyLossDistribution(interval, lowerIndex + lo, kept, infinityMass + top);
-  }
-
-  /**
-   * Chernoff bounds [lo, hi] on the n-fold sum of grid offsets (0 .. len−1): P(S &gt; hi) and
-   * P(S &lt; lo) are each at most {@code tailMass}. P(S ≥ s) ≤ exp(n·K(t) − t·s) for t &gt; 0, K the
-   * log moment generating function; symmetric for t &lt; 0; minimised over a grid of t.
-   */
-  private long[] chernoffBounds(long n, double tailMass) {
-    int len = probs.length;
-    long maxSum = n * (len - 1);
-    double logInvTail = -Math.log(tailMass);
-    double hi = maxSum;
-    double lo = 0;
-    for (int e = -12; e <= 12; e++) {
-      double scale = Math.pow(10, e / 4.0) / len;
-      for (int sign = -1; sign <= 1; sign += 2) {
-        double t = sign * scale;
-        double k = logMgf(t);
-        double bound = (n * k + logInvTail) / t;
-        if (sign > 0) hi = Math.min(hi, bound);
-        else lo = Math.max(lo, bound);
-      }
-    }
-    long l = (long) Math.max(0, Math.floor(lo));
-    long h = (long) Math.min(maxSum, Math.ceil(hi));
-    if (h < l) h = l;
-    return new long[] {l, h};
   }
 
   private double logMgf(double t) {
