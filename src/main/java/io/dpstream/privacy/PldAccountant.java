@@ -1,0 +1,94 @@
+package io.dpstream.privacy;
+
+import io.dpstream.privacy.PrivacyLossDistribution.Direction;
+import java.util.List;
+
+/**
+ * Privacy-loss-distribution accountant for the Poisson-subsampled Gaussian mechanism under
+ * add/remove-one neighbours (Koskela, Jälkö &amp; Honkela 2020; Koskela et al. 2021; Gopi, Lee &amp;
+ * Wutschitz 2021; Google's dp_accounting): each step's PLD is discretised pessimistically on a
+ * grid of privacy losses ("connect the dots", Doroshenko et al. 2022), steps are composed by FFT,
+ * and ε is read off the composed distribution. Both directions of the adjacency (remove and add)
+ * are composed and the larger ε is reported, as dp_accounting does.
+ *
+ * <p>Its ε is an upper bound on the true ε (every approximation is pessimistic, see {@link
+ * PrivacyLossDistribution}) and, at the default interval 1e-4, within a fraction of a percent of
+ * dp_accounting's. For small q it is far tighter than RDP. The default accountant.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class PldAccountant implements PrivacyAccountant {
+
+  /** The discretisation interval of privacy losses dp_accounting uses by default. */
+  public static final double DEFAULT_INTERVAL = 1e-4;
+
+  /** Tail mass cut at each self-composition and charged to δ (dp_accounting's default). */
+  public static final double TAIL_MASS_TRUNCATION = 1e-15;
+
+  private final double interval;
+
+  public PldAccountant() {
+    this(DEFAULT_INTERVAL);
+  }
+
+  /**
+   * @param interval grid interval of privacy losses, in (0, 1]; smaller is tighter and slower
+   */
+  public PldAccountant(double interval) {
+    if (!(interval > 0 && interval <= 1))
+      throw new IllegalArgumentException("PLD interval must be in (0, 1], got " + interval);
+    this.interval = interval;
+  }
+
+  @Override
+  public AccountantKind kind() {
+    return AccountantKind.PLD;
+  }
+
+  public double interval() {
+    return interval;
+  }
+
+  @Override
+  public double epsilon(List<GaussianSteps> schedule, double delta) {
+    PrivacyAccountant.checkDelta(delta);
+    if (schedule.size() == 1) {
+      GaussianSteps s = schedule.get(0);
+      return step(s.samplingRate(), s.noiseMultiplier()).epsilon(s.steps(), delta);
+    }
+    return java.util.Arrays.stream(Direction.values())
+        .parallel()
+        .mapToDouble(d -> composed(schedule, d).epsilon(delta))
+        .max()
+        .orElseThrow();
+  }
+
+  /**
+   * δ(ε) of a schedule: the larger of the two directions.
+   *
+   * @param epsilon ε ≥ 0
+   * @return δ in [0, 1]
+   */
+  public double delta(List<GaussianSteps> schedule, double epsilon) {
+    if (!(epsilon >= 0)) throw new IllegalArgumentException("epsilon must be >= 0, got " + epsilon);
+    double delta = 0;
+    for (Direction d : Direction.values()) delta = Math.max(delta, composed(schedule, d).delta(epsilon));
+    return delta;
+  }
+
+  /** The pricer of one (q, σ) step, for asking about many step counts at the cost of one PLD. */
+  public SampledGaussianPld step(double samplingRate, double noiseMultiplier) {
+    return new SampledGaussianPld(samplingRate, noiseMultiplier, interval);
+  }
+
+  private PrivacyLossDistribution composed(List<GaussianSteps> schedule, Direction direction) {
+    PrivacyLossDistribution total = PrivacyLossDistribution.identity(interval);
+    for (GaussianSteps s : schedule) {
+      if (s.steps() == 0) continue;
+      PrivacyLossDistribution one = PrivacyLossDistribution.sampledGaussian(
+          s.samplingRate(), s.noiseMultiplier(), interval, direction);
+      total = total.compose(one.selfCompose(s.steps(), TAIL_MASS_TRUNCATION));
+    }
+    return total;
+  }
+}
