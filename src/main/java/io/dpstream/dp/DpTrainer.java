@@ -125,6 +125,7 @@ public final class DpTrainer implements AutoCloseable {
    *     the model (nothing is updated then)
    */
   public StepResult step(List<UserExamples> sampled) {
+    ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
     GhostClipper.ClippedSum clipped;

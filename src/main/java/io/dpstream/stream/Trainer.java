@@ -83,6 +83,15 @@ public final class Trainer implements Runnable, AutoCloseable {
    * @param listener called after each committed step, on the trainer's thread
    */
   public Trainer(DpstreamConfig config, TrainerObserver observer, Consumer<TrainedStep> listener) {
+    this(config, BudgetPolicy.create(config.privacy().policy()), observer, listener);
+  }
+
+  /** As above, with the budget policy the gate enforces already computed. */
+  public Trainer(
+      DpstreamConfig config,
+      BudgetPolicy policy,
+      TrainerObserver observer,
+      Consumer<TrainedStep> listener) {
     this.config = config;
     this.t = config.trainer();
     if (t.model().isBlank())
@@ -90,7 +99,7 @@ public final class Trainer implements Runnable, AutoCloseable {
     ModelSpec.parse(t.model());
     this.observer = observer;
     this.listener = listener;
-    this.policy = BudgetPolicy.create(config.privacy().policy());
+    this.policy = policy;
     this.snapshots = new SnapshotPublisher(1);
   }
 

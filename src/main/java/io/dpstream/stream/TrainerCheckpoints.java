@@ -22,7 +22,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * when read back. Written in the same transaction as the input offsets it matches.
  */
 final class TrainerCheckpoints {
-  private static final long MAX_CHECKPOINT_BYTES = 4L << 30;
+  private static final long MAX_CHECKPOINT_BYTES = 2_000_000_000L;
   private final SnapshotPublisher publisher =
       new SnapshotPublisher(Topics.TRAINER_CHECKPOINTS, 1, SnapshotPublisher.DEFAULT_CHUNK_BYTES);
 
