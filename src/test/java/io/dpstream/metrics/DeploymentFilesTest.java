@@ -92,6 +92,32 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void readmeDocumentsExactlyTheExportedMetricsAndEveryAlertsRunbook() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    Set<String> families = new TreeSet<>();
+    for (String series : exportedSeriesNames())
+      families.add(series.replaceFirst("_(bucket|count|sum|gcount|gsum)$", ""));
+    // histograms are documented by their family name; "dpstream_gate_" alone is a prefix
+    Set<String> documented = metricsIn(readme);
+    documented.removeIf(name -> name.endsWith("_"));
+    Set<String> undocumented = new TreeSet<>(families);
+    undocumented.removeAll(documented);
+    assertEquals(Set.of(), undocumented, "exported but not in README.md");
+    Set<String> unknown = new TreeSet<>(documented);
+    unknown.removeAll(exportedSeriesNames());
+    unknown.removeAll(families);
+    assertEquals(Set.of(), unknown, "in README.md but not exported");
+
+    for (JsonNode group : YAML.readTree(Path.of("ops/prometheus/dpstream-alerts.yml").toFile())
+        .get("groups"))
+      for (JsonNode rule : group.get("rules")) {
+        String alert = rule.get("alert").asText();
+        assertEquals("README.md#alert-" + alert.toLowerCase(), rule.at("/annotations/runbook").asText());
+        assertTrue(readme.contains("\n#### Alert: " + alert + "\n"), "README section for " + alert);
+      }
+  }
+
+  @Test
   void composeRunsKafkaInKraftModeTheGateTheTrainerPrometheusAndGrafana() throws IOException {
     JsonNode services = YAML.readTree(Path.of("docker-compose.yml").toFile()).get("services");
     Set<String> names = new TreeSet<>();
