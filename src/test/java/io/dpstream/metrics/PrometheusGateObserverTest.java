@@ -197,6 +197,12 @@ class PrometheusGateObserverTest {
     assertThrows(IllegalArgumentException.class, () -> new PrometheusGateObserver(r, 1, -0.1));
   }
 
+  @Test
+  void refusesASecondGateObserverOnTheSameRegistry() {
+    // two observers would silently split the counts; one registry holds one gate's metrics
+    assertThrows(IllegalArgumentException.class, () -> new PrometheusGateObserver(registry, 8, 1e-6));
+  }
+
   /** The le label text the writer uses for a bound (e.g. "1.0"). */
   private static String le(ExpositionText text, double bound) {
     for (String series : text.samples().keySet()) {
