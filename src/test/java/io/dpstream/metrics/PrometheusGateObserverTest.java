@@ -163,6 +163,16 @@ class PrometheusGateObserverTest {
   }
 
   @Test
+  void aMalformedStepSummaryNeverThrowsIntoTheGate() {
+    observer.stepClosed(new StepClosed(0, 1, 0, -1, 0, 0, 0, 0, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), Double.NaN));
+    observer.stepClosed(new StepClosed(0, 2, 0, 3, 0, 0, 0, 0, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), -1));
+    ExpositionText text = ExpositionText.scrape(registry);
+    assertEquals(2, text.value("dpstream_gate_steps_closed_total"));
+    assertEquals(3, text.value("dpstream_gate_user_charges_total"));
+    assertEquals(0, text.value("dpstream_gate_step_close_duration_seconds_count"));
+  }
+
+  @Test
   void beforeAnyStepThePerUserGaugesAreAbsentNotZero() {
     // absent, so that alerts on them stay quiet rather than compare against a made-up zero
     ExpositionText text = ExpositionText.scrape(registry);
