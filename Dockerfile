@@ -7,10 +7,11 @@
 #
 # Both run `dpstream <command>` as a non-root user (uid 10001) with the metrics endpoint on 9404.
 # The CPU image uses the PyTorch CPU natives inside the jar and needs no network at run time.
-# The CUDA image adds NVIDIA's CUDA runtime and libtorch 2.7.1 built for CUDA 12.8 (the PyTorch
-# version DJL 0.36's JNI is built against, see pom.xml), downloaded from download.pytorch.org
-# while the image is built, and points DJL at it with PYTORCH_LIBRARY_PATH so that nothing is
-# downloaded at run time either. Run it with the NVIDIA container toolkit (docker run --gpus all,
+# The CUDA image adds NVIDIA's CUDA runtime and libtorch 2.7.1 built for CUDA 12.8, downloaded
+# from download.pytorch.org while the image is built, and points DJL at it with
+# PYTORCH_LIBRARY_PATH/PYTORCH_FLAVOR so that nothing is downloaded at run time either: the
+# pytorch-jni 2.7.1-0.36.0 jar already in dpstream.jar carries the JNI library for that flavour
+# (jnilib/linux-x86_64/cu128/libdjl_torch.so), so CUDA 12.8 and PyTorch 2.7.1 must match it. Run it with the NVIDIA container toolkit (docker run --gpus all,
 # or the nvidia.com/gpu resource in Kubernetes: k8s/overlays/gpu).
 
 ARG JAVA_VERSION=17

@@ -183,8 +183,10 @@ public final class PrometheusGateObserver implements GateObserver {
   public void stepClosed(StepClosed step) {
     StepClosed previous = latest.put(step.partition(), step);
     stepsClosed.inc();
-    userCharges.inc(step.usersCharged());
-    closeDuration.observe(step.closeSeconds());
+    // never throw into the gate's hot path: a counter refuses negative increments
+    if (step.usersCharged() > 0) userCharges.inc(step.usersCharged());
+    if (step.closeSeconds() >= 0 && !Double.isInfinite(step.closeSeconds()))
+      closeDuration.observe(step.closeSeconds());
     // The first report of a partition is a baseline (it may carry the whole history after a
     // restart or a rebalance); only growth after it counts as new exhaustion.
     if (previous != null && step.usersExhausted() > previous.usersExhausted())

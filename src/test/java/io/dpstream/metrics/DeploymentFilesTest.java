@@ -16,10 +16,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +35,22 @@ class DeploymentFilesTest {
   private static final YAMLMapper YAML = new YAMLMapper();
   private static final Pattern METRIC = Pattern.compile("\\bdpstream_[a-z0-9_]+");
 
-  /** Every series name the observers export, once each event has happened. */
+  /** A Kafka client's records-lag metric, as a consumer of training-records reports it. */
+  private static final Metric LAG_METRIC =
+      new Metric() {
+        @Override
+        public MetricName metricName() {
+          return new MetricName("records-lag", "consumer-fetch-manager-metrics", "",
+              Map.of("client-id", "gate-1", "topic", "training-records", "partition", "0"));
+        }
+
+        @Override
+        public Object metricValue() {
+          return 3.0;
+        }
+      };
+
+  /** Every series name the observers and the gate's lag collector export, once each event has happened. */
   static Set<String> exportedSeriesNames() {
     PrometheusRegistry registry = new PrometheusRegistry();
     PrometheusGateObserver gate = new PrometheusGateObserver(registry, 8, 1e-6);
@@ -46,6 +64,8 @@ class DeploymentFilesTest {
     trainer.stepTaken(new TrainerStep(1, 1, 0.1, 0.1));
     trainer.snapshotPublished(new SnapshotPublished(1, 1, 10, Instant.now()));
     trainer.consumerLag(0, 0);
+    KafkaConsumerLagCollector.register(registry, "dpstream_gate_consumer_lag_records",
+        () -> Map.of(LAG_METRIC.metricName(), LAG_METRIC));
     Set<String> names = new TreeSet<>();
     for (String series : ExpositionText.scrape(registry).samples().keySet())
       names.add(series.replaceFirst("\\{.*", ""));
@@ -54,6 +74,9 @@ class DeploymentFilesTest {
 
   private static Set<String> metricsIn(String text) {
     Set<String> names = new TreeSet<>();
+    // a name selector like {__name__=~"dpstream_(gate|trainer)_x"} stands for both names
+    text = text.replaceAll("dpstream_\\(gate\\|trainer\\)_([a-z0-9_]+)",
+        "dpstream_gate_$1 dpstream_trainer_$1");
     Matcher m = METRIC.matcher(text);
     while (m.find()) names.add(m.group());
     return names;
@@ -89,6 +112,32 @@ class DeploymentFilesTest {
       assertTrue(titles.stream().anyMatch(t -> t.contains(shown)), shown + " in " + titles);
     queried.removeAll(exportedSeriesNames());
     assertEquals(Set.of(), queried, "the dashboard queries metrics nothing exports");
+  }
+
+  @Test
+  void readmeDocumentsExactlyTheExportedMetricsAndEveryAlertsRunbook() throws IOException {
+    String readme = Files.readString(Path.of("README.md"));
+    Set<String> families = new TreeSet<>();
+    for (String series : exportedSeriesNames())
+      families.add(series.replaceFirst("_(bucket|count|sum|gcount|gsum)$", ""));
+    // histograms are documented by their family name; "dpstream_gate_" alone is a prefix
+    Set<String> documented = metricsIn(readme);
+    documented.removeIf(name -> name.endsWith("_"));
+    Set<String> undocumented = new TreeSet<>(families);
+    undocumented.removeAll(documented);
+    assertEquals(Set.of(), undocumented, "exported but not in README.md");
+    Set<String> unknown = new TreeSet<>(documented);
+    unknown.removeAll(exportedSeriesNames());
+    unknown.removeAll(families);
+    assertEquals(Set.of(), unknown, "in README.md but not exported");
+
+    for (JsonNode group : YAML.readTree(Path.of("ops/prometheus/dpstream-alerts.yml").toFile())
+        .get("groups"))
+      for (JsonNode rule : group.get("rules")) {
+        String alert = rule.get("alert").asText();
+        assertEquals("README.md#alert-" + alert.toLowerCase(), rule.at("/annotations/runbook").asText());
+        assertTrue(readme.contains("\n#### Alert: " + alert + "\n"), "README section for " + alert);
+      }
   }
 
   @Test

@@ -90,6 +90,13 @@ class KubernetesManifestsTest {
     }
     assertEquals("metrics", monitor.at("/spec/endpoints/0/port").asText());
 
+    // only the metrics port is open, and only to the monitoring namespace
+    JsonNode policy = only(objects, "NetworkPolicy", "dpstream-metrics-from-monitoring");
+    assertEquals(1, policy.at("/spec/ingress").size());
+    assertEquals("metrics", policy.at("/spec/ingress/0/ports/0/port").asText());
+    assertEquals("dpstream", policy.at("/spec/podSelector/matchLabels/app.kubernetes.io~1part-of").asText());
+    assertEquals("dpstream", gate.at("/spec/template/metadata/labels/app.kubernetes.io~1part-of").asText());
+
     // the PrometheusRule is the alert rule file, unchanged
     JsonNode rule = only(objects, "PrometheusRule", "dpstream-alerts");
     JsonNode rules = YAML.readTree(Path.of("ops/prometheus/dpstream-alerts.yml").toFile());

@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -159,6 +163,16 @@ class PrometheusGateObserverTest {
   }
 
   @Test
+  void aMalformedStepSummaryNeverThrowsIntoTheGate() {
+    observer.stepClosed(new StepClosed(0, 1, 0, -1, 0, 0, 0, 0, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), Double.NaN));
+    observer.stepClosed(new StepClosed(0, 2, 0, 3, 0, 0, 0, 0, buckets(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), -1));
+    ExpositionText text = ExpositionText.scrape(registry);
+    assertEquals(2, text.value("dpstream_gate_steps_closed_total"));
+    assertEquals(3, text.value("dpstream_gate_user_charges_total"));
+    assertEquals(0, text.value("dpstream_gate_step_close_duration_seconds_count"));
+  }
+
+  @Test
   void beforeAnyStepThePerUserGaugesAreAbsentNotZero() {
     // absent, so that alerts on them stay quiet rather than compare against a made-up zero
     ExpositionText text = ExpositionText.scrape(registry);
@@ -195,6 +209,46 @@ class PrometheusGateObserverTest {
         () -> new PrometheusGateObserver(r, Double.POSITIVE_INFINITY, 1e-6));
     assertThrows(IllegalArgumentException.class, () -> new PrometheusGateObserver(r, 1, 1));
     assertThrows(IllegalArgumentException.class, () -> new PrometheusGateObserver(r, 1, -0.1));
+  }
+
+  @Test
+  void countsExactlyUnderConcurrentStreamThreads() throws Exception {
+    int threads = 4;
+    int perThread = 20_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int partition = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            observer.admitted();
+            if (i % 10 == 0) observer.deadLettered("reason_" + (i % 3));
+            if (i % 1000 == 0)
+              observer.stepClosed(step(partition, i / 1000, 1, 0, 1, buckets(1, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+            if (i % 500 == 0) ExpositionText.scrape(registry); // scrapes race the updates
+          }
+        }));
+      }
+      for (Future<?> f : done) f.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    ExpositionText text = ExpositionText.scrape(registry);
+    assertEquals(threads * perThread, text.value("dpstream_gate_records_total", "outcome", "admitted"));
+    assertEquals(threads * perThread / 10, text.value("dpstream_gate_records_total", "outcome", "dead_lettered"));
+    double byReason = 0;
+    for (int r = 0; r < 3; r++)
+      byReason += text.value("dpstream_gate_dead_letters_total", "reason", "reason_" + r);
+    assertEquals(threads * perThread / 10, byReason);
+    assertEquals(threads * (perThread / 1000), text.value("dpstream_gate_steps_closed_total"));
+    assertEquals(threads, text.value("dpstream_gate_users_near_cap"));
+  }
+
+  @Test
+  void refusesASecondGateObserverOnTheSameRegistry() {
+    // two observers would silently split the counts; one registry holds one gate's metrics
+    assertThrows(IllegalArgumentException.class, () -> new PrometheusGateObserver(registry, 8, 1e-6));
   }
 
   /** The le label text the writer uses for a bound (e.g. "1.0"). */

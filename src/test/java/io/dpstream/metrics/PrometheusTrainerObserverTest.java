@@ -100,6 +100,12 @@ class PrometheusTrainerObserverTest {
   }
 
   @Test
+  void refusesASecondTrainerObserverOnTheSameRegistry() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new PrometheusTrainerObserver(registry, Duration.ofSeconds(1), Duration.ofSeconds(1)));
+  }
+
+  @Test
   void rejectsInvalidValuesNamingTheField() {
     PrometheusRegistry r = new PrometheusRegistry();
     IllegalArgumentException e =
