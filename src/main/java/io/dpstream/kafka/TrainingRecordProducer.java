@@ -106,6 +106,16 @@ public final class TrainingRecordProducer implements AutoCloseable {
   }
 
   /**
+   * Sends every record of {@code records} as fast as the broker takes them, then flushes.
+   *
+   * @return the number of records sent, all acknowledged
+   * @throws IllegalStateException if a send failed
+   */
+  public long sendAll(Iterator<TrainingRecord> records) {
+    return sendAll(records, Long.MAX_VALUE, null, n -> {}, () -> false);
+  }
+
+  /**
    * Sends records from {@code records} until it is exhausted, {@code limit} records were sent, or
    * {@code stop} says so; then flushes.
    *
