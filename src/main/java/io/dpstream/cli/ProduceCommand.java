@@ -202,9 +202,28 @@ public final class ProduceCommand implements java.util.concurrent.Callable<Integ
               "--event-time must be data or synthetic, got '" + eventTime + "'");
         };
 
-    Iterator<Example> examples;
-    long total;
-    boolean dataHasUsers;
+    Source source = openSource(kind, chosenSplit, start);
+    if (users == null) {
+      users = source.hasUserIds() ? UserIdAssignment.fromData() : UserIdAssignment.perRecord();
+    } else if (users.mode() == UserIdAssignment.Mode.COLUMN && kind != DatasetKind.CSV) {
+      throw new IllegalArgumentException("--users-from column:NAME is for --dataset csv; "
+          + kind.cliName() + " takes record, k:N" + (source.hasUserIds() ? " or data" : ""));
+    } else if (users.mode() == UserIdAssignment.Mode.FROM_DATA && !source.hasUserIds()) {
+      throw new IllegalArgumentException("--dataset " + kind.cliName() + " has no user ids:"
+          + " use --users-from record or k:N" + (kind == DatasetKind.CSV ? " or column:NAME" : ""));
+    }
+    Iterator<TrainingRecord> records = keyed(source.examples(), users, times);
+
+    TrainingRecordProducer.requireTopic(bootstrapServers, topic, kafkaProperties, Duration.ofSeconds(15));
+    return produce(records, source.total(), kind, chosenSplit, users);
+  }
+
+  /**
+   * Examples to write, how many (-1: unbounded), and whether they carry the data's own user ids.
+   */
+  private record Source(Iterator<Example> examples, long total, boolean hasUserIds) {}
+
+  private Source openSource(DatasetKind kind, Split chosenSplit, long start) throws IOException {
     if (kind == DatasetKind.SYNTHETIC) {
       SyntheticSpec s = SyntheticSpec.defaults()
           .withUsers(synthetic.users)
@@ -213,31 +232,23 @@ public final class ProduceCommand implements java.util.concurrent.Callable<Integ
           .withStart(start, intervalMillis);
       SyntheticSource source = new SyntheticSource(
           s, chosenSplit == Split.TRAIN ? SyntheticSource.TRAIN_STREAM : SyntheticSource.TEST_STREAM);
-      examples = new Iterator<>() {
-        @Override public boolean hasNext() { return true; }
-        @Override public Example next() { return source.nextExample(); }
-      };
-      total = limit == null ? -1 : limit;
-      dataHasUsers = true;
-    } else {
-      DatasetSplit read = reader(kind).read(chosenSplit);
-      examples = read.examples().iterator();
-      total = limit == null ? read.size() : Math.min(limit, read.size());
-      dataHasUsers = read.size() > 0 && read.examples().get(0).userId() != null;
-    }
-    if (users == null) {
-      users = dataHasUsers ? UserIdAssignment.fromData() : UserIdAssignment.perRecord();
-    } else if (users.mode() == UserIdAssignment.Mode.COLUMN && kind != DatasetKind.CSV) {
-      throw new IllegalArgumentException("--users-from column:NAME is for --dataset csv; "
-          + kind.cliName() + " takes record, k:N" + (dataHasUsers ? " or data" : ""));
-    } else if (users.mode() == UserIdAssignment.Mode.FROM_DATA && !dataHasUsers) {
-      throw new IllegalArgumentException("--dataset " + kind.cliName() + " has no user ids:"
-          + " use --users-from record or k:N" + (kind == DatasetKind.CSV ? " or column:NAME" : ""));
-    }
-    Iterator<TrainingRecord> records = keyed(examples, users, times);
+      Iterator<Example> events = new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return true;
+        }
 
-    TrainingRecordProducer.requireTopic(bootstrapServers, topic, kafkaProperties, Duration.ofSeconds(15));
-    return produce(records, total, kind, chosenSplit, users);
+        @Override
+        public Example next() {
+          return source.nextExample();
+        }
+      };
+      return new Source(events, limit == null ? -1 : limit, true);
+    }
+    DatasetSplit read = reader(kind).read(chosenSplit);
+    long total = limit == null ? read.size() : Math.min(limit, read.size());
+    boolean hasUserIds = read.size() > 0 && read.examples().get(0).userId() != null;
+    return new Source(read.examples().iterator(), total, hasUserIds);
   }
 
   private int produce(
@@ -256,20 +267,20 @@ public final class ProduceCommand implements java.util.concurrent.Callable<Integ
     }, "dpstream-produce-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     long started = System.nanoTime();
-    long written = 0;
     try (TrainingRecordProducer producer =
             new TrainingRecordProducer(bootstrapServers, topic, kafkaProperties);
         ProgressBar bar = progressBar(total)) {
       LongConsumer progress = bar == null ? n -> {} : n -> bar.stepTo(n);
-      written = producer.sendAll(
+      long written = producer.sendAll(
           records, total < 0 ? Long.MAX_VALUE : total, rate, progress, stop::get);
-    } finally {
       double seconds = (System.nanoTime() - started) / 1e9;
       PrintWriter out = spec.commandLine().getOut();
-      out.printf(Locale.ROOT, "produced %d records (%s %s, users from %s) to %s in %.1f s (%.0f records/s)%s%n",
+      out.printf(Locale.ROOT,
+          "produced %d records (%s %s, users from %s) to %s in %.1f s (%.0f records/s)%s%n",
           written, kind.cliName(), chosenSplit.cliName(), users, topic, seconds,
           seconds > 0 ? written / seconds : 0.0, stop.get() ? ", stopped early" : "");
       out.flush();
+    } finally {
       done.countDown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);

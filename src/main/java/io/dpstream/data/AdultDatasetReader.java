@@ -82,6 +82,21 @@ public final class AdultDatasetReader implements DatasetReader {
    * order of {@link #NUMERIC_COLUMNS}.
    */
   public record Standardisation(double[] mean, double[] std) {
+    public Standardisation {
+      mean = mean.clone();
+      std = std.clone();
+    }
+
+    @Override
+    public double[] mean() {
+      return mean.clone();
+    }
+
+    @Override
+    public double[] std() {
+      return std.clone();
+    }
+
     /** {@code (x − mean[i]) / std[i]}. */
     public double apply(int i, double x) {
       return (x - mean[i]) / std[i];

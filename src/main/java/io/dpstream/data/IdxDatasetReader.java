@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /**
  * MNIST and Fashion-MNIST in their original IDX format (LeCun et al., "THE MNIST DATABASE of
@@ -143,6 +144,8 @@ public final class IdxDatasetReader implements DatasetReader {
       return new Images(count, rows, cols, pixels);
     } catch (EOFException e) {
       throw new MalformedDatasetException(file, "truncated: ends before the header's item count", e);
+    } catch (ZipException e) {
+      throw new MalformedDatasetException(file, "corrupt gzip data: " + e.getMessage(), e);
     }
   }
 
@@ -161,6 +164,8 @@ public final class IdxDatasetReader implements DatasetReader {
       return labels;
     } catch (EOFException e) {
       throw new MalformedDatasetException(file, "truncated: ends before the header's item count", e);
+    } catch (ZipException e) {
+      throw new MalformedDatasetException(file, "corrupt gzip data: " + e.getMessage(), e);
     }
   }
 

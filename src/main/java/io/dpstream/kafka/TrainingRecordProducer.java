@@ -39,6 +39,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class TrainingRecordProducer implements AutoCloseable {
 
+  private static final AtomicLong INSTANCES = new AtomicLong();
+
   private final KafkaProducer<byte[], byte[]> producer;
   private final String topic;
   private final AtomicLong acknowledged = new AtomicLong();
@@ -67,7 +69,8 @@ public final class TrainingRecordProducer implements AutoCloseable {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(64 * 1024));
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    p.put(ProducerConfig.CLIENT_ID_CONFIG, "dpstream-produce");
+    // Unique per instance: producers sharing a client id in one JVM clash on their JMX names.
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "dpstream-produce-" + INSTANCES.incrementAndGet());
     p.putAll(overrides);
     return p;
   }
@@ -103,6 +106,16 @@ public final class TrainingRecordProducer implements AutoCloseable {
           else failure.compareAndSet(null, error);
         });
     sent++;
+  }
+
+  /**
+   * Sends every record of {@code records} as fast as the broker takes them, then flushes.
+   *
+   * @return the number of records sent, all acknowledged
+   * @throws IllegalStateException if a send failed
+   */
+  public long sendAll(Iterator<TrainingRecord> records) {
+    return sendAll(records, Long.MAX_VALUE, null, n -> {}, () -> false);
   }
 
   /**

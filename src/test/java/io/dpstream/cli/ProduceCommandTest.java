@@ -30,6 +30,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -156,21 +157,24 @@ class ProduceCommandTest {
     }
   }
 
+  /** Reads a topic from the beginning with assigned partitions (no group to join). */
   private static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected) {
     Properties p = new Properties();
     p.put("bootstrap.servers", broker.bootstrapServers());
-    p.put("group.id", "test-" + topic);
-    p.put("auto.offset.reset", "earliest");
     p.put("isolation.level", "read_committed");
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (var c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      c.subscribe(List.of(topic));
+      List<TopicPartition> partitions = c.partitionsFor(topic).stream()
+          .map(info -> new TopicPartition(topic, info.partition()))
+          .toList();
+      c.assign(partitions);
+      c.seekToBeginning(partitions);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (out.size() < expected && System.nanoTime() < deadline) {
         c.poll(Duration.ofMillis(200)).forEach(out::add);
       }
       // Nothing beyond what was produced.
-      c.poll(Duration.ofMillis(300)).forEach(out::add);
+      c.poll(Duration.ofMillis(200)).forEach(out::add);
     }
     assertEquals(expected, out.size(), "records on " + topic);
     return out;

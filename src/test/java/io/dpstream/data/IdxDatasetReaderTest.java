@@ -173,6 +173,14 @@ class IdxDatasetReaderTest {
   }
 
   @Test
+  void corruptGzipDataIsReportedWithTheFile(@TempDir Path dir) throws IOException {
+    Files.write(dir.resolve("t10k-images-idx3-ubyte.gz"), new byte[] {0x1f, (byte) 0x8b, 1, 2, 3, 4});
+    writeIdx(dir.resolve("t10k-labels-idx1-ubyte"), false, 0x801, new int[] {1}, new byte[] {1});
+    var e = assertThrows(MalformedDatasetException.class, () -> read(dir));
+    assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte.gz: corrupt gzip data"), e.getMessage());
+  }
+
+  @Test
   void aMissingFileNamesWhatWasLookedFor(@TempDir Path dir) {
     var e = assertThrows(MalformedDatasetException.class, () -> read(dir));
     assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte.gz or t10k-images-idx3-ubyte"), e.getMessage());
