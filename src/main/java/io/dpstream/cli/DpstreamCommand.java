@@ -16,6 +16,10 @@ import picocli.CommandLine.Command;
     subcommands = {
         CommandLine.HelpCommand.class,
         PrivacyCommand.class,
+        BrokerCommand.class,
+        GateCommand.class,
+        AlertsCommand.class,
+        BenchCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 

@@ -111,8 +111,9 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     }
     TrainingRecord r = verdict.record();
     String userId = r.getUserId();
-    UserLedger ledger = ledgerOf(userId);
-    if (!policy.mayTakeStep(ledger)) {
+    byte[] pool = pools.get(userId);
+    // A pooled user has budget left (exhaustion releases the pool), so only others need a look-up.
+    if (pool == null && !policy.mayTakeStep(ledgerOf(userId))) {
       progress.droppedForBudget++;
       saveProgress();
       observer.droppedForBudget();
@@ -121,7 +122,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     long now = context.currentSystemTimeMs();
     long step = openStep(now);
     byte[] stored = storedForm(record.value(), r);
-    pools.put(userId, UserPool.append(pools.get(userId), step, now, stored, gate.maxRecordsPerUser()));
+    pools.put(userId, UserPool.append(pool, step, now, stored, gate.maxRecordsPerUser()));
     progress.admitted++;
     progress.admittedSinceStep++;
     observer.admitted();
@@ -263,17 +264,18 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
   }
 
   private void publishLedger(String userId, UserLedger ledger, boolean exhausted, long step, long now) {
+    // The all-arguments constructor: Avro's builders validate and copy defaults, which costs
+    // more than the encoding when a step charges a million users.
     PrivacyLedgerEntry entry =
-        PrivacyLedgerEntry.newBuilder()
-            .setUserId(userId)
-            .setLedger(UserLedgerCodec.toAvro(ledger))
-            .setEpsilonCap(policy.config().epsilonCap())
-            .setDelta(policy.config().delta())
-            .setStepsRemaining(Math.max(0, policy.maxSteps() - ledger.steps()))
-            .setExhausted(exhausted)
-            .setStep(step)
-            .setUpdatedAtMillis(java.time.Instant.ofEpochMilli(now))
-            .build();
+        new PrivacyLedgerEntry(
+            userId,
+            UserLedgerCodec.toAvro(ledger),
+            policy.config().epsilonCap(),
+            policy.config().delta(),
+            Math.max(0, policy.maxSteps() - ledger.steps()),
+            exhausted,
+            step,
+            java.time.Instant.ofEpochMilli(now));
     context.forward(
         new Record<byte[], Object>(userId.getBytes(StandardCharsets.UTF_8), bytes(entry::toByteBuffer), now),
         GateTopology.LEDGER_SINK);
