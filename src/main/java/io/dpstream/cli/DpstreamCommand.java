@@ -19,6 +19,10 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         PredictCommand.class,
         ProduceCommand.class,
+        BrokerCommand.class,
+        GateCommand.class,
+        AlertsCommand.class,
+        BenchCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 

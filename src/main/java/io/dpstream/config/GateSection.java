@@ -24,6 +24,10 @@ import java.time.Duration;
  * @param stateDir Kafka Streams state directory (RocksDB)
  * @param commitInterval Kafka Streams commit interval (transaction length under exactly-once)
  * @param threads Kafka Streams threads per instance
+ * @param ledgerPublishSteps a pooled user's ledger is written (store and privacy-ledger topic) at
+ *     least every this many charged steps, and always when they leave the pool, reach the warning
+ *     level or exhaust their budget; between writes, the charge is durable in the pool's charge
+ *     base and the partition's closed-step count
  */
 public record GateSection(
     String applicationId,
@@ -39,7 +43,8 @@ public record GateSection(
     int maxRecordBytes,
     Path stateDir,
     Duration commitInterval,
-    int threads) {
+    int threads,
+    int ledgerPublishSteps) {
 
   public GateSection {
     if (applicationId == null || applicationId.isBlank())
@@ -69,6 +74,9 @@ public record GateSection(
     if (commitInterval == null || commitInterval.toMillis() < 1)
       throw new IllegalArgumentException("gate.commitInterval must be >= 1ms, got " + commitInterval);
     if (threads < 1) throw new IllegalArgumentException("gate.threads must be >= 1, got " + threads);
+    if (ledgerPublishSteps < 1)
+      throw new IllegalArgumentException(
+          "gate.ledgerPublishSteps must be >= 1, got " + ledgerPublishSteps);
   }
 
   static GateSection from(Settings s) {
@@ -86,6 +94,7 @@ public record GateSection(
         s.intValue("gate.maxRecordBytes", 1 << 20, 16, Integer.MAX_VALUE),
         Path.of(s.string("gate.stateDir", Path.of(System.getProperty("java.io.tmpdir"), "dpstream-streams").toString())),
         s.duration("gate.commitInterval", Duration.ofMillis(100)),
-        s.intValue("gate.threads", 1, 1, 1024));
+        s.intValue("gate.threads", 1, 1, 1024),
+        s.intValue("gate.ledgerPublishSteps", 10, 1, 1_000_000));
   }
 }

@@ -14,13 +14,15 @@ import java.util.List;
  * <p>Mutable, owned by one task's processor, written back after every change.
  */
 final class PartitionProgress {
-  private static final byte VERSION = 1;
+  private static final byte VERSION = 2;
   static final int BUCKETS = StepClosed.EPSILON_BUCKET_UPPER_BOUNDS.size() + 1;
   private static final double[] BOUNDS =
       StepClosed.EPSILON_BUCKET_UPPER_BOUNDS.stream().mapToDouble(Double::doubleValue).toArray();
 
   /** The last step closed, or -1 before the first. */
   long lastClosedStep = -1;
+  /** How many steps this partition has closed: pooled users' virtual charges count these. */
+  long closedSteps;
   /** Admitted records since the last close (count trigger). */
   long admittedSinceStep;
   long admitted;
@@ -31,7 +33,7 @@ final class PartitionProgress {
   /** Users who can take no further step (ever). */
   long usersExhausted;
   double maxEpsilon;
-  /** Users charged at least once, by ε bucket. */
+  /** Users charged at the last closed step, by their ε after it (rebuilt at every close). */
   final long[] epsilonBuckets = new long[BUCKETS];
 
   static int bucketOf(double epsilon) {
@@ -39,11 +41,10 @@ final class PartitionProgress {
     return BOUNDS.length;
   }
 
-  /** Moves a user from the bucket of {@code before} (absent if never charged) to that of {@code after}. */
-  void recharged(boolean chargedBefore, double before, double after) {
-    if (chargedBefore) epsilonBuckets[bucketOf(before)]--;
-    epsilonBuckets[bucketOf(after)]++;
-    if (after > maxEpsilon) maxEpsilon = after;
+  /** Counts a user charged at this step whose ε is now {@code epsilon}. */
+  void charged(double epsilon) {
+    epsilonBuckets[bucketOf(epsilon)]++;
+    if (epsilon > maxEpsilon) maxEpsilon = epsilon;
   }
 
   List<Long> bucketList() {
@@ -53,9 +54,10 @@ final class PartitionProgress {
   }
 
   byte[] encode() {
-    ByteBuffer b = ByteBuffer.allocate(1 + 8 * 8 + 8 * BUCKETS);
+    ByteBuffer b = ByteBuffer.allocate(1 + 9 * 8 + 8 * BUCKETS);
     b.put(VERSION)
         .putLong(lastClosedStep)
+        .putLong(closedSteps)
         .putLong(admittedSinceStep)
         .putLong(admitted)
         .putLong(droppedForBudget)
@@ -73,6 +75,7 @@ final class PartitionProgress {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     if (b.get() != VERSION) throw new IllegalStateException("unknown gate progress format");
     p.lastClosedStep = b.getLong();
+    p.closedSteps = b.getLong();
     p.admittedSinceStep = b.getLong();
     p.admitted = b.getLong();
     p.droppedForBudget = b.getLong();

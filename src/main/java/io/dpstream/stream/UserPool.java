@@ -2,6 +2,7 @@ package io.dpstream.stream;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -9,14 +10,20 @@ import java.util.List;
  * Operations work on the bytes directly so that closing a step over a million users allocates
  * little and never decodes records it does not emit.
  *
- * <p>Layout (big-endian): version byte {@code 1}, entry count (int), then per entry, oldest first:
- * admission step (long), admission wall-clock millis (long), record length (int), the record (Avro
- * single-object encoded {@code TrainingRecord}). A pool never holds zero entries: an empty pool is
- * a deleted key.
+ * <p>Besides the records, the pool carries the user's <em>charge base</em>: the steps in their
+ * materialised ledger ({@code baseSteps}) and the partition's closed-step count when that ledger
+ * was written ({@code asOf}). A pooled user is charged at every step the partition closes, so the
+ * user's true step count is {@code baseSteps + (closedSteps - asOf)} without a write per user and
+ * step; see the README, "The step protocol".
+ *
+ * <p>Layout (big-endian): version byte {@code 2}, entry count (int), baseSteps (long), asOf (long),
+ * then per entry, oldest first: admission step (long), admission wall-clock millis (long), record
+ * length (int), the record (Avro single-object encoded {@code TrainingRecord}). A pool never holds
+ * zero entries: an empty pool is a deleted key.
  */
 public final class UserPool {
-  private static final byte VERSION = 1;
-  private static final int HEADER = 1 + 4;
+  private static final byte VERSION = 2;
+  private static final int HEADER = 1 + 4 + 8 + 8;
   private static final int ENTRY_HEADER = 8 + 8 + 4;
 
   private UserPool() {}
@@ -26,14 +33,18 @@ public final class UserPool {
    * entries are evicted to make room.
    *
    * @param pool the stored pool, or null for none
+   * @param baseSteps, asOf the charge base of a new pool (ignored when {@code pool} exists)
    */
-  public static byte[] append(byte[] pool, long step, long millis, byte[] record, int maxRecords) {
+  public static byte[] append(
+      byte[] pool, long baseSteps, long asOf, long step, long millis, byte[] record, int maxRecords) {
     int count = pool == null ? 0 : count(pool);
     int skip = Math.max(0, count - (maxRecords - 1));
     int keptStart = pool == null ? HEADER : offsetOf(pool, skip);
     int keptBytes = pool == null ? 0 : pool.length - keptStart;
     ByteBuffer out = ByteBuffer.allocate(HEADER + keptBytes + ENTRY_HEADER + record.length);
     out.put(VERSION).putInt(count - skip + 1);
+    if (pool == null) out.putLong(baseSteps).putLong(asOf);
+    else out.put(pool, 5, 16);
     if (keptBytes > 0) out.put(pool, keptStart, keptBytes);
     out.putLong(step).putLong(millis).putInt(record.length).put(record);
     return out.array();
@@ -44,6 +55,23 @@ public final class UserPool {
     if (pool.length < HEADER || pool[0] != VERSION)
       throw new IllegalStateException("unknown pool format version " + (pool.length == 0 ? -1 : pool[0]));
     return ByteBuffer.wrap(pool, 1, 4).getInt();
+  }
+
+  /** Steps in the user's ledger when it was last written. */
+  public static long baseSteps(byte[] pool) {
+    return ByteBuffer.wrap(pool).getLong(5);
+  }
+
+  /** The partition's closed-step count when the user's ledger was last written. */
+  public static long asOf(byte[] pool) {
+    return ByteBuffer.wrap(pool).getLong(13);
+  }
+
+  /** A copy with a new charge base. */
+  public static byte[] withBase(byte[] pool, long baseSteps, long asOf) {
+    byte[] out = pool.clone();
+    ByteBuffer.wrap(out).putLong(5, baseSteps).putLong(13, asOf);
+    return out;
   }
 
   /**
@@ -74,7 +102,7 @@ public final class UserPool {
     if (expired == 0) return pool;
     if (expired == count) return null;
     ByteBuffer out = ByteBuffer.allocate(HEADER + pool.length - pos);
-    out.put(VERSION).putInt(count - expired).put(pool, pos, pool.length - pos);
+    out.put(VERSION).putInt(count - expired).put(pool, 5, 16).put(pool, pos, pool.length - pos);
     return out.array();
   }
 
@@ -92,7 +120,7 @@ public final class UserPool {
       out.add(r);
       pos += ENTRY_HEADER + len;
     }
-    java.util.Collections.reverse(out);
+    Collections.reverse(out);
     return out;
   }
 

@@ -73,6 +73,7 @@ class GateIntegrationTest {
     s.put("gate.stateDir", stateDir.toString());
     s.put("privacy.samplingRate", "0.5");
     s.put("privacy.warningFraction", "0.5");
+    s.put("gate.ledgerPublishSteps", "1"); // every charge on privacy-ledger, to check each one
     return DpstreamConfig.of(s);
   }
 

@@ -2,7 +2,6 @@ package io.dpstream.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -133,7 +132,8 @@ class GateTopologyTest {
   @Test
   void aStepChargesEveryEligibleUserButEmitsOnlyTheSampledOnesThenOneMarker() {
     int users = 300;
-    try (GateFixture g = new GateFixture(Map.of("privacy.samplingRate", "0.3"), 100)) {
+    Map<String, String> s = Map.of("privacy.samplingRate", "0.3", "gate.ledgerPublishSteps", "1");
+    try (GateFixture g = new GateFixture(s, 100)) {
       for (int u = 0; u < users; u++) g.sendValid("user-" + u);
       g.closeStep();
       List<PrivacyLedgerEntry> entries = g.ledgerEntries();
@@ -261,7 +261,9 @@ class GateTopologyTest {
       g.closeStep();
       assertEquals(2, g.ledgerOf("alice").steps(), "charged only for the steps the record was pooled");
       assertNull(g.pools().get("alice"));
-      assertEquals(2, g.ledgerEntries().size());
+      List<PrivacyLedgerEntry> entries = g.ledgerEntries();
+      assertEquals(1, entries.size(), "written once, when the user left the pool");
+      assertEquals(2, entries.get(0).getLedger().getSteps());
     }
   }
 
@@ -279,7 +281,8 @@ class GateTopologyTest {
 
   @Test
   void countTriggeredStepsCloseAfterTheConfiguredNumberOfAdmittedRecords() {
-    Map<String, String> s = Map.of("gate.stepTrigger", "count", "gate.stepRecords", "3");
+    Map<String, String> s =
+        Map.of("gate.stepTrigger", "count", "gate.stepRecords", "3", "gate.ledgerPublishSteps", "1");
     try (GateFixture g = new GateFixture(s, 100)) {
       g.sendValid("a");
       g.sendValid("b");
@@ -307,7 +310,44 @@ class GateTopologyTest {
       assertEquals(2, recs.size());
       assertArrayEquals(GateRecords.key("alice"), recs.get(0).key());
       assertNull(recs.get(1).key());
-      assertFalse(g.ledger.isEmpty());
+    }
+  }
+
+  @Test
+  void pooledUsersLedgersAreWrittenEveryPublishIntervalAndWhenTheyLeave() {
+    Map<String, String> s = Map.of("gate.ledgerPublishSteps", "3", "gate.retentionSteps", "7");
+    try (GateFixture g = new GateFixture(s, 100)) {
+      g.sendValid("alice");
+      for (int t = 1; t <= 8; t++) {
+        g.closeStep();
+        List<PrivacyLedgerEntry> entries = g.ledgerEntries();
+        List<StepMessage> msgs = g.stepMessages();
+        StepMarker marker = assertInstanceOf(StepMarker.class, msgs.get(msgs.size() - 1).getBody());
+        if (t <= 7) {
+          assertEquals(1, marker.getUsersCharged(), "charged at every step, written or not");
+          assertEquals(g.policy.epsilonAfter(t), marker.getMaxEpsilon(), 1e-12);
+        } else {
+          assertEquals(0, marker.getUsersCharged(), "the record expired after 7 steps");
+        }
+        if (t == 3 || t == 6) {
+          assertEquals(1, entries.size(), "step " + t);
+          assertEquals(t, entries.get(0).getLedger().getSteps());
+          assertEquals(t, g.ledgerOf("alice").steps());
+        } else if (t == 8) {
+          // Leaving the pool at step 8 writes the 7th charge.
+          assertEquals(1, entries.size());
+          assertEquals(7, entries.get(0).getLedger().getSteps());
+        } else {
+          assertTrue(entries.isEmpty(), "step " + t);
+        }
+      }
+      assertEquals(7, g.ledgerOf("alice").steps());
+      // Back in the pool, the user continues from the stored ledger.
+      g.sendValid("alice");
+      g.closeStep();
+      g.closeStep();
+      g.closeStep();
+      assertEquals(10, g.ledgerEntries().get(0).getLedger().getSteps());
     }
   }
 }

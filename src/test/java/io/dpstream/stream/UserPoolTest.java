@@ -13,10 +13,14 @@ class UserPoolTest {
     return new byte[] {(byte) i, (byte) (i + 1), (byte) (i + 2)};
   }
 
+  private static byte[] add(byte[] pool, long step, long millis, byte[] rec, int max) {
+    return UserPool.append(pool, 4, 9, step, millis, rec, max);
+  }
+
   @Test
   void appendKeepsAtMostMaxRecordsEvictingTheOldest() {
     byte[] pool = null;
-    for (int i = 0; i < 7; i++) pool = UserPool.append(pool, 10 + i, 1000L * i, rec(i), 4);
+    for (int i = 0; i < 7; i++) pool = add(pool, 10 + i, 1000L * i, rec(i), 4);
     assertEquals(4, UserPool.count(pool));
     assertArrayEquals(new long[] {13, 14, 15, 16}, UserPool.admissionSteps(pool));
     List<byte[]> newest = UserPool.newest(pool, 2);
@@ -26,8 +30,24 @@ class UserPoolTest {
   }
 
   @Test
+  void theChargeBaseIsSetOnCreationAndKeptThroughAppendsAndExpiry() {
+    byte[] pool = UserPool.append(null, 4, 9, 5, 0, rec(1), 8);
+    pool = UserPool.append(pool, 99, 99, 6, 0, rec(2), 8);
+    assertEquals(4, UserPool.baseSteps(pool));
+    assertEquals(9, UserPool.asOf(pool));
+    byte[] expired = UserPool.expire(pool, 7, 2, 0, 0);
+    assertEquals(4, UserPool.baseSteps(expired));
+    assertEquals(9, UserPool.asOf(expired));
+    byte[] rebased = UserPool.withBase(pool, 7, 12);
+    assertEquals(7, UserPool.baseSteps(rebased));
+    assertEquals(12, UserPool.asOf(rebased));
+    assertEquals(4, UserPool.baseSteps(pool), "withBase copies");
+    assertArrayEquals(UserPool.admissionSteps(pool), UserPool.admissionSteps(rebased));
+  }
+
+  @Test
   void expiryBySteps() {
-    byte[] pool = UserPool.append(UserPool.append(null, 5, 0, rec(1), 8), 6, 0, rec(2), 8);
+    byte[] pool = add(add(null, 5, 0, rec(1), 8), 6, 0, rec(2), 8);
     assertSame(pool, UserPool.expire(pool, 6, 2, 0, 0), "admitted at 5, retention 2: in steps 5 and 6");
     byte[] later = UserPool.expire(pool, 7, 2, 0, 0);
     assertArrayEquals(new long[] {6}, UserPool.admissionSteps(later));
@@ -37,7 +57,7 @@ class UserPoolTest {
 
   @Test
   void expiryByTime() {
-    byte[] pool = UserPool.append(UserPool.append(null, 0, 1_000, rec(1), 8), 0, 2_000, rec(2), 8);
+    byte[] pool = add(add(null, 0, 1_000, rec(1), 8), 0, 2_000, rec(2), 8);
     assertSame(pool, UserPool.expire(pool, 0, 0, 1_999, 1_000));
     assertEquals(1, UserPool.count(UserPool.expire(pool, 0, 0, 2_000, 1_000)));
     assertNull(UserPool.expire(pool, 0, 0, 3_000, 1_000));
