@@ -141,10 +141,10 @@ public final class GateThroughputBenchmark {
       KafkaStreams gateStreams = new KafkaStreams(gate, gateProps);
       double gateRate;
       double commitSeconds;
+      long cpuBefore;
       try {
         gateRate = timeToConsume(bs, gateStreams, "bench-gate", Topics.TRAINING_RECORDS, records);
         say(progress, "closing one step over the pooled users");
-        long cpuBefore;
         try (var markers = markerReader(bs)) {
           cpuBefore = threads.getThreadCpuTime(streamThread.get());
           long t0 = System.nanoTime();

@@ -34,9 +34,17 @@ final class ConfigOptions {
 
   /** Loads the configuration; a bad setting throws IllegalArgumentException (exit code 2). */
   DpstreamConfig load() {
+    return load(Map.of());
+  }
+
+  /**
+   * Loads the configuration over a command's own defaults: the file, the environment and these
+   * flags all override {@code commandDefaults}.
+   */
+  DpstreamConfig load(Map<String, String> commandDefaults) {
     Map<String, String> overrides = new LinkedHashMap<>(settings);
     kafkaProperties.forEach((k, v) -> overrides.put("kafka.properties." + k, v));
     if (bootstrapServers != null) overrides.put("kafka.bootstrapServers", bootstrapServers);
-    return DpstreamConfig.load(config, System.getenv(), overrides);
+    return DpstreamConfig.load(config, commandDefaults, System.getenv(), overrides);
   }
 }

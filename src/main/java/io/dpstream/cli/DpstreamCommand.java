@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
         GateCommand.class,
         AlertsCommand.class,
         BenchCommand.class,
+        RunCommand.class,
+        TrainCommand.class,
+        DemoCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 

@@ -45,7 +45,21 @@ public record DpstreamConfig(
    * @throws IllegalArgumentException with a one-line message naming the file or setting at fault
    */
   public static DpstreamConfig load(Path yaml, Map<String, String> env, Map<String, String> overrides) {
-    Settings s = new Settings(yaml == null ? Map.of() : readYaml(yaml), env, overrides);
+    return load(yaml, Map.of(), env, overrides);
+  }
+
+  /**
+   * As {@link #load(Path, Map, Map)}, over a command's own defaults (dotted keys), which the file,
+   * the environment and the flags all override.
+   */
+  public static DpstreamConfig load(
+      Path yaml,
+      Map<String, String> commandDefaults,
+      Map<String, String> env,
+      Map<String, String> overrides) {
+    Map<String, String> file = new LinkedHashMap<>(commandDefaults);
+    if (yaml != null) file.putAll(readYaml(yaml));
+    Settings s = new Settings(file, env, overrides);
     DpstreamConfig config = from(s);
     s.rejectUnread();
     return config;
