@@ -218,7 +218,9 @@ final class PrivacyLossDistribution {
     FastFourierTransformer.transformInPlace(data, DftNormalization.STANDARD, TransformType.FORWARD);
     double[][] polar = new double[2][size];
     for (int k = 0; k < size; k++) {
-      polar[0][k] = Math.log(Math.hypot(data[0][k], data[1][k]));
+      double re = data[0][k];
+      double im = data[1][k];
+      polar[0][k] = 0.5 * Math.log(re * re + im * im); // |F| ≤ 1: no overflow
       polar[1][k] = Math.atan2(data[1][k], data[0][k]);
     }
     if (polarTransforms.size() >= 4) polarTransforms.clear();
@@ -233,11 +235,11 @@ final class PrivacyLossDistribution {
    */
   private synchronized long[] chernoffBounds(long n, double tailMass) {
     if (chernoffTs == null) {
-      int nt = 13;
+      int nt = 11;
       double[] ts = new double[2 * nt];
       double[] ks = new double[2 * nt];
       for (int e = 0; e < nt; e++) {
-        double scale = Math.pow(10, (e - 6) / 2.0) / probs.length;
+        double scale = Math.pow(10, (e - 4) / 2.0) / probs.length;
         ts[2 * e] = scale;
         ts[2 * e + 1] = -scale;
       }
@@ -304,11 +306,21 @@ final class PrivacyLossDistribution {
     return new PrivacyLossDistribution(interval, lowerIndex + lo, kept, infinityMass + top);
   }
 
+  /** log Σ p_j e^{t·j}, in one pass with a running maximum (online log-sum-exp). */
   private double logMgf(double t) {
     double max = Double.NEGATIVE_INFINITY;
-    for (int j = 0; j < probs.length; j++) if (probs[j] > 0) max = Math.max(max, t * j);
     double sum = 0;
-    for (int j = 0; j < probs.length; j++) if (probs[j] > 0) sum += probs[j] * Math.exp(t * j - max);
+    for (int j = 0; j < probs.length; j++) {
+      double p = probs[j];
+      if (p <= 0) continue;
+      double x = t * j;
+      if (x > max) {
+        sum = sum * Math.exp(max - x) + p;
+        max = x;
+      } else {
+        sum += p * Math.exp(x - max);
+      }
+    }
     return max + Math.log(sum);
   }
 
