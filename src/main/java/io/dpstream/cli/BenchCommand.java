@@ -3,12 +3,15 @@ package io.dpstream.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code dpstream bench}: benchmarks that print a ratio against a baseline run side by side. */
+/** {@code dpstream bench}: benchmarks, each printing its ratio against a baseline run side by side. */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks, each against a baseline measured in the same run.",
-    subcommands = {BenchGateCommand.class})
+    subcommands = {
+        BenchPrivacyCommand.class,
+        BenchGateCommand.class,
+    })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -7,7 +7,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "privacy",
     mixinStandardHelpOptions = true,
-    description = "Privacy accounting: epsilon for a schedule, noise calibration, step caps.")
+    description = "Privacy accounting: epsilon for a schedule, noise calibration, step caps.",
+    subcommands = {
+        PrivacyEpsilonCommand.class,
+        PrivacyNoiseCommand.class,
+        PrivacyMaxStepsCommand.class,
+    })
 public final class PrivacyCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -67,7 +67,8 @@ public final class Calibration {
       if (lo <= MIN_NOISE_MULTIPLIER) return new CalibratedNoise(lo, epsLo);
       hi = lo;
       epsHi = epsLo;
-      lo = Math.max(MIN_NOISE_MULTIPLIER, lo / 2);
+      // PLD's σ is rarely below 0.7× RDP's; small σ is also the expensive end for PLD.
+      lo = Math.max(MIN_NOISE_MULTIPLIER, lo * (accountant == AccountantKind.PLD ? 0.8 : 0.5));
       epsLo = eps.applyAsDouble(lo);
     }
     // Now ε(lo) > target ≥ ε(hi). Regula falsi on log σ, Illinois-weighted, bisection fallback.

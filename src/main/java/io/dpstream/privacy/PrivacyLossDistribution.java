@@ -15,7 +15,7 @@ import org.apache.commons.math3.transform.TransformType;
  * exact object it approximates, for every ε. Composition is exact convolution (by FFT) up to tail
  * truncation, whose mass is moved to +∞ (upper tail) or up to the lowest kept loss (lower tail).
  *
- * <p>Immutable.
+ * <p>Immutable (it caches transforms of itself) and thread-safe.
  */
 final class PrivacyLossDistribution {
 
@@ -168,103 +168,97 @@ final class PrivacyLossDistribution {
    * the n-fold sum (as dp_accounting's self_convolve does), the upper tail bound {@code tailMass}
    * is added to the mass at +∞ (what wraps around the cyclic FFT from above lands low, the one
    * optimistic error, and is at most that), and what wraps from below lands high (pessimistic).
+   *
+   * <p>The forward transform of the one-step masses is cached per FFT length in polar form, so
+   * asking about many counts (calibration) costs one power and one inverse FFT each; the result
+   * for a count does not depend on what was asked before.
    */
   PrivacyLossDistribution selfCompose(long n, double tailMass) {
     if (n < 0) throw new IllegalArgumentException("composition count must be >= 0, got " + n);
     if (n == 0) return identity(interval);
     if (n == 1) return this;
-    return new SelfComposer(n, tailMass).compose(n);
+    long[] bounds = chernoffBounds(n, tailMass);
+    int size = fftLength(Math.max(bounds[1] - bounds[0] + 1, probs.length));
+    double[][] polar = polarTransform(size);
+    double[] logRadius = polar[0];
+    double[] angle = polar[1];
+    double[][] data = new double[2][size];
+    double[] re = data[0];
+    double[] im = data[1];
+    for (int k = 0; k < size; k++) {
+      double mag = Math.exp(n * logRadius[k]);
+      if (mag == 0) continue;
+      double phase = Math.IEEEremainder(n * angle[k], 2 * Math.PI);
+      re[k] = mag * Math.cos(phase);
+      im[k] = mag * Math.sin(phase);
+    }
+    FastFourierTransformer.transformInPlace(data, DftNormalization.STANDARD, TransformType.INVERSE);
+    double[] out = new double[size];
+    long start = bounds[0];
+    int offset = (int) Math.floorMod(start, (long) size);
+    for (int m = 0; m < size; m++) {
+      int k = offset + m;
+      if (k >= size) k -= size;
+      out[m] = Math.max(0, re[k]);
+    }
+    double inf = -Math.expm1(n * Math.log1p(-infinityMass)) + tailMass + FFT_ROUNDOFF_MASS;
+    return new PrivacyLossDistribution(interval, n * lowerIndex + start, out, inf).trimmed();
+  }
+
+  private final java.util.Map<Integer, double[][]> polarTransforms = new java.util.HashMap<>();
+  private double[] chernoffTs;
+  private double[] chernoffLogMgfs;
+
+  /** log|F| and arg F of the forward FFT of the masses at the given length, cached. */
+  private synchronized double[][] polarTransform(int size) {
+    double[][] cached = polarTransforms.get(size);
+    if (cached != null) return cached;
+    double[][] data = new double[2][size];
+    System.arraycopy(probs, 0, data[0], 0, probs.length);
+    FastFourierTransformer.transformInPlace(data, DftNormalization.STANDARD, TransformType.FORWARD);
+    double[][] polar = new double[2][size];
+    for (int k = 0; k < size; k++) {
+      double re = data[0][k];
+      double im = data[1][k];
+      polar[0][k] = 0.5 * Math.log(re * re + im * im); // |F| ≤ 1: no overflow
+      polar[1][k] = Math.atan2(data[1][k], data[0][k]);
+    }
+    if (polarTransforms.size() >= 4) polarTransforms.clear();
+    polarTransforms.put(size, polar);
+    return polar;
   }
 
   /**
-   * Self-compositions for any count up to a maximum, sharing one forward FFT: the transform of
-   * the one-step masses is kept in polar form, so each count costs one power and one inverse FFT.
-   * What calibration needs, since it asks about many step counts for one step.
+   * Chernoff bounds [lo, hi] on the n-fold sum of grid offsets (0 .. len−1): P(S &gt; hi) and
+   * P(S &lt; lo) are each at most the tail mass. P(S ≥ s) ≤ exp(n·K(t) − t·s) for t &gt; 0, K the
+   * log moment generating function; symmetric for t &lt; 0; minimised over a grid of t.
    */
-  final class SelfComposer {
-    private final long maxCount;
-    private final double tailMass;
-    private final int size;
-    private final double[] logRadius;
-    private final double[] angle;
-    private final double[] ts;
-    private final double[] logMgfs;
-
-    SelfComposer(long maxCount, double tailMass) {
-      this.maxCount = maxCount;
-      this.tailMass = tailMass;
-      int nt = 13;
-      ts = new double[2 * nt];
-      logMgfs = new double[2 * nt];
+  private synchronized long[] chernoffBounds(long n, double tailMass) {
+    if (chernoffTs == null) {
+      int nt = 11;
+      double[] ts = new double[2 * nt];
+      double[] ks = new double[2 * nt];
       for (int e = 0; e < nt; e++) {
-        double scale = Math.pow(10, (e - 6) / 2.0) / probs.length;
+        double scale = Math.pow(10, (e - 4) / 2.0) / probs.length;
         ts[2 * e] = scale;
         ts[2 * e + 1] = -scale;
       }
-      for (int k = 0; k < ts.length; k++) logMgfs[k] = logMgf(ts[k]);
-      long[] bounds = chernoffBounds(maxCount);
-      size = fftLength(Math.max(bounds[1] - bounds[0] + 1, probs.length));
-      double[][] data = new double[2][size];
-      System.arraycopy(probs, 0, data[0], 0, probs.length);
-      FastFourierTransformer.transformInPlace(
-          data, DftNormalization.STANDARD, TransformType.FORWARD);
-      logRadius = new double[size];
-      angle = new double[size];
-      for (int k = 0; k < size; k++) {
-        logRadius[k] = Math.log(Math.hypot(data[0][k], data[1][k]));
-        angle[k] = Math.atan2(data[1][k], data[0][k]);
-      }
+      for (int k = 0; k < ts.length; k++) ks[k] = logMgf(ts[k]);
+      chernoffTs = ts;
+      chernoffLogMgfs = ks;
     }
-
-    /** The n-fold composition, 1 ≤ n ≤ the maximum count. */
-    PrivacyLossDistribution compose(long n) {
-      if (n < 1 || n > maxCount)
-        throw new IllegalArgumentException("count must be in [1, " + maxCount + "], got " + n);
-      long[] bounds = chernoffBounds(n);
-      if (bounds[1] - bounds[0] + 1 > size) bounds[1] = bounds[0] + size - 1; // cannot happen
-      double[][] data = new double[2][size];
-      double[] re = data[0];
-      double[] im = data[1];
-      for (int k = 0; k < size; k++) {
-        double mag = Math.exp(n * logRadius[k]);
-        if (mag == 0) continue;
-        double phase = Math.IEEEremainder(n * angle[k], 2 * Math.PI);
-        re[k] = mag * Math.cos(phase);
-        im[k] = mag * Math.sin(phase);
-      }
-      FastFourierTransformer.transformInPlace(
-          data, DftNormalization.STANDARD, TransformType.INVERSE);
-      double[] out = new double[size];
-      long start = bounds[0];
-      int offset = (int) Math.floorMod(start, (long) size);
-      for (int m = 0; m < size; m++) {
-        int k = offset + m;
-        if (k >= size) k -= size;
-        out[m] = Math.max(0, re[k]);
-      }
-      double inf = -Math.expm1(n * Math.log1p(-infinityMass)) + tailMass + FFT_ROUNDOFF_MASS;
-      return new PrivacyLossDistribution(interval, n * lowerIndex + start, out, inf).trimmed();
+    long maxSum = n * (probs.length - 1);
+    double logInvTail = -Math.log(tailMass);
+    double hi = maxSum;
+    double lo = 0;
+    for (int k = 0; k < chernoffTs.length; k++) {
+      double bound = (n * chernoffLogMgfs[k] + logInvTail) / chernoffTs[k];
+      if (chernoffTs[k] > 0) hi = Math.min(hi, bound);
+      else lo = Math.max(lo, bound);
     }
-
-    /**
-     * Chernoff bounds [lo, hi] on the n-fold sum of grid offsets (0 .. len−1): P(S &gt; hi) and
-     * P(S &lt; lo) are each at most the tail mass. P(S ≥ s) ≤ exp(n·K(t) − t·s) for t &gt; 0, K the
-     * log moment generating function; symmetric for t &lt; 0; minimised over a grid of t.
-     */
-    private long[] chernoffBounds(long n) {
-      long maxSum = n * (probs.length - 1);
-      double logInvTail = -Math.log(tailMass);
-      double hi = maxSum;
-      double lo = 0;
-      for (int k = 0; k < ts.length; k++) {
-        double bound = (n * logMgfs[k] + logInvTail) / ts[k];
-        if (ts[k] > 0) hi = Math.min(hi, bound);
-        else lo = Math.max(lo, bound);
-      }
-      long l = (long) Math.max(0, Math.floor(lo));
-      long h = (long) Math.min(maxSum, Math.ceil(hi));
-      return new long[] {l, Math.max(l, h)};
-    }
+    long l = (long) Math.max(0, Math.floor(lo));
+    long h = (long) Math.min(maxSum, Math.ceil(hi));
+    return new long[] {l, Math.max(l, h)};
   }
 
   /** The composition with another PLD on the same grid interval: linear convolution by FFT. */
@@ -312,11 +306,21 @@ final class PrivacyLossDistribution {
     return new PrivacyLossDistribution(interval, lowerIndex + lo, kept, infinityMass + top);
   }
 
+  /** log Σ p_j e^{t·j}, in one pass with a running maximum (online log-sum-exp). */
   private double logMgf(double t) {
     double max = Double.NEGATIVE_INFINITY;
-    for (int j = 0; j < probs.length; j++) if (probs[j] > 0) max = Math.max(max, t * j);
     double sum = 0;
-    for (int j = 0; j < probs.length; j++) if (probs[j] > 0) sum += probs[j] * Math.exp(t * j - max);
+    for (int j = 0; j < probs.length; j++) {
+      double p = probs[j];
+      if (p <= 0) continue;
+      double x = t * j;
+      if (x > max) {
+        sum = sum * Math.exp(max - x) + p;
+        max = x;
+      } else {
+        sum += p * Math.exp(x - max);
+      }
+    }
     return max + Math.log(sum);
   }
 

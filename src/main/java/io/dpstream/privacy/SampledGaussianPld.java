@@ -7,15 +7,13 @@ import io.dpstream.privacy.PrivacyLossDistribution.Direction;
  * once and composed for any number of steps: what calibration and step caps need, since they ask
  * about many step counts for one (q, σ). Obtain one from {@link PldAccountant#step}.
  *
- * <p>Thread-safe; it caches the transforms of its last, largest composition.
+ * <p>Thread-safe; it caches the Fourier transforms of the one-step distributions.
  */
 public final class SampledGaussianPld {
   private final double samplingRate;
   private final double noiseMultiplier;
   private final PrivacyLossDistribution remove;
   private final PrivacyLossDistribution add;
-  private PrivacyLossDistribution.SelfComposer[] composers;
-  private long composersMax;
 
   SampledGaussianPld(double samplingRate, double noiseMultiplier, double interval) {
     new GaussianSteps(samplingRate, noiseMultiplier, 1); // validates
@@ -48,26 +46,10 @@ public final class SampledGaussianPld {
     PrivacyAccountant.checkDelta(delta);
     if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
     if (steps == 0) return 0;
-    PrivacyLossDistribution.SelfComposer[] composers = composersFor(steps);
-    return java.util.Arrays.stream(composers)
+    return java.util.stream.Stream.of(remove, add)
         .parallel()
-        .mapToDouble(c -> c.compose(steps).epsilon(delta))
+        .mapToDouble(d -> d.selfCompose(steps, PldAccountant.TAIL_MASS_TRUNCATION).epsilon(delta))
         .max()
         .orElseThrow();
-  }
-
-  /**
-   * Composers that reach at least {@code steps}: the forward FFT is shared by every later
-   * question about as many steps or fewer (calibration asks many).
-   */
-  private synchronized PrivacyLossDistribution.SelfComposer[] composersFor(long steps) {
-    if (composers == null || composersMax < steps) {
-      composers = java.util.stream.Stream.of(remove, add)
-          .parallel()
-          .map(d -> d.new SelfComposer(steps, PldAccountant.TAIL_MASS_TRUNCATION))
-          .toArray(PrivacyLossDistribution.SelfComposer[]::new);
-      composersMax = steps;
-    }
-    return composers;
   }
 }

@@ -4,23 +4,38 @@ import io.dpstream.avro.UserLedgerState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Converts a {@link UserLedger} to and from its Avro form ({@code schemas/UserLedgerState.avsc})
- * in single-object encoding, for the gate's state store and the privacy-ledger topic.
+ * in single-object encoding, for the gate's state store and the privacy-ledger topic. Every field
+ * round-trips; records written before {@code regime} and {@code rdp} existed read with their
+ * defaults ("" and empty: a ledger of the reading policy's regime, see {@link UserLedger}).
  */
 public final class UserLedgerCodec {
   private UserLedgerCodec() {}
+
+  static {
+    // Avro 1.12 refuses to instantiate classes it does not trust while decoding; trust ours
+    // (and keep whatever else is trusted already).
+    ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
+        ClassSecurityValidator.getGlobal(),
+        ClassSecurityValidator.builder().add(UserLedgerState.class).build()));
+  }
 
   public static UserLedgerState toAvro(UserLedger ledger) {
     return UserLedgerState.newBuilder()
         .setSteps(ledger.steps())
         .setEpsilon(ledger.epsilon())
+        .setRegime(ledger.regime())
+        .setRdp(Arrays.stream(ledger.rdpView()).boxed().toList())
         .build();
   }
 
   public static UserLedger fromAvro(UserLedgerState state) {
-    return new UserLedger(state.getSteps(), state.getEpsilon());
+    double[] rdp = state.getRdp().stream().mapToDouble(Double::doubleValue).toArray();
+    return new UserLedger(state.getSteps(), state.getEpsilon(), state.getRegime(), rdp);
   }
 
   public static byte[] encode(UserLedger ledger) {

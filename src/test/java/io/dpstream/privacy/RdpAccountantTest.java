@@ -108,6 +108,19 @@ class RdpAccountantTest {
     return sum * h / 3;
   }
 
+  /**
+   * Tiny q: A_α − 1 ≈ C(α,2) q² (e^{1/σ²} − 1) to leading order (Mironov et al. 2019, Sec. 3.3),
+   * so RDP ≈ α q² (e^{1/σ²} − 1)/2. At q = 1e-6 that is 1e-12-sized: a plain log-sum-exp of terms
+   * near 1 would lose it entirely; the integer-order sum keeps it to full precision.
+   */
+  @ParameterizedTest
+  @CsvSource({"2, 1.0", "12, 2.0", "63, 100", "8, 1.0"})
+  void tinySamplingRateKeepsPrecision(double alpha, double sigma) {
+    double q = 1e-6;
+    double leading = alpha * q * q * Math.expm1(1 / (sigma * sigma)) / 2;
+    assertEquals(leading, RdpAccountant.rdp(q, sigma, alpha), 1e-3 * leading);
+  }
+
   /** The extremes the issue names stay finite and ordered: q 1e-6..1, σ 0.3..100, 10⁷ steps. */
   @ParameterizedTest
   @CsvSource({"1e-6, 0.3", "1e-6, 100", "1, 0.3", "1, 100", "0.5, 0.3", "1e-3, 1"})
