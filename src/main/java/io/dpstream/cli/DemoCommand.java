@@ -105,10 +105,10 @@ public final class DemoCommand implements Callable<Integer> {
     d.put("gate.commitInterval", "200ms");
     d.put("privacy.epsilonCap", "1.0");
     d.put("privacy.delta", "1e-5");
-    d.put("privacy.samplingRate", "0.2");
-    d.put("privacy.noiseMultiplier", "1.0");
+    d.put("privacy.samplingRate", "0.1");
+    d.put("privacy.noiseMultiplier", "3.0");
     d.put("trainer.model", "mlp:" + spec.features() + "-32-" + spec.classes());
-    d.put("trainer.expectedBatchSize", "100");
+    d.put("trainer.expectedBatchSize", "80");
     d.put("trainer.learningRate", "0.5");
     d.put("trainer.momentum", "0.5");
     d.put("trainer.snapshotEverySteps", "5");
