@@ -53,7 +53,8 @@ public final class PredictCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
-  @Option(names = "--model-id", paramLabel = "ID", required = true, description = "The model to predict with.")
+  @Option(names = "--model-id", paramLabel = "ID", required = true,
+      description = "The model to predict with.")
   String modelId;
 
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.MODEL_SNAPSHOTS,

@@ -29,7 +29,8 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
-  @Option(names = "--model-id", paramLabel = "ID", required = true, description = "The model to serve.")
+  @Option(names = "--model-id", paramLabel = "ID", required = true,
+      description = "The model to serve.")
   String modelId;
 
   @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.MODEL_SNAPSHOTS,
@@ -68,7 +69,8 @@ public final class ServeCommand implements Callable<Integer> {
     }
     var limits = new SnapshotServer.Limits(maxBodyBytes, maxRows, threads);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (SnapshotServer server = new SnapshotServer(new InetSocketAddress(host, port), null, limits);
+    try (SnapshotServer server =
+            new SnapshotServer(new InetSocketAddress(host, port), null, limits);
         SnapshotFollower follower =
             SnapshotFollower.start(bootstrapServers, topic, modelId, maxSnapshotBytes)) {
       follower.addListener(server::load);

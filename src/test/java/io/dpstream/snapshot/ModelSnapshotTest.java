@@ -36,7 +36,8 @@ class ModelSnapshotTest {
   @Test
   void parametersAreCopiedAndReadOnly() {
     byte[] params = {1, 2, 3};
-    ModelSnapshot s = ModelSnapshot.of("m", 1, 0, Instant.EPOCH, "x", params, TestSnapshots.PRIVACY);
+    ModelSnapshot s =
+        ModelSnapshot.of("m", 1, 0, Instant.EPOCH, "x", params, TestSnapshots.PRIVACY);
     params[0] = 9;
     assertArrayEquals(new byte[] {1, 2, 3}, s.parameterBytes());
     assertTrue(s.parameters().isReadOnly());
