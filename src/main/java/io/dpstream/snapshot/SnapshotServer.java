@@ -48,6 +48,8 @@ public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String VERSION_HEADER = "Dpstream-Snapshot-Version";
+  /** Most bytes of an oversized body read (and discarded) so that its 413 answer arrives. */
+  static final long DRAIN_BYTES = 64L << 20;
 
   /**
    * Limits of the server.
@@ -194,12 +196,14 @@ public final class SnapshotServer implements AutoCloseable {
         return;
       }
       if (declared > limits.maxBodyBytes()) {
+        drain(ex.getRequestBody());
         tooLarge(ex);
         return;
       }
     }
     byte[] body = readAtMost(ex.getRequestBody(), limits.maxBodyBytes() + 1);
     if (body.length > limits.maxBodyBytes()) {
+      drain(ex.getRequestBody());
       tooLarge(ex);
       return;
     }
@@ -343,5 +347,19 @@ public final class SnapshotServer implements AutoCloseable {
 
   private static byte[] readAtMost(InputStream in, int max) throws IOException {
     return in.readNBytes(max);
+  }
+
+  /**
+   * Reads and discards up to {@link #DRAIN_BYTES} of an oversized body. Closing a connection with
+   * unread input makes TCP reset it, which can destroy the 413 answer before the client reads it;
+   * beyond the cap the connection is closed anyway.
+   */
+  private static void drain(InputStream in) throws IOException {
+    byte[] sink = new byte[64 * 1024];
+    long left = DRAIN_BYTES;
+    int n;
+    while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+      left -= n;
+    }
   }
 }

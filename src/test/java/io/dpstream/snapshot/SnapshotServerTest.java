@@ -170,6 +170,15 @@ class SnapshotServerTest {
   }
 
   @Test
+  void aMuchLargerBodyStillGetsA413Answer() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[1, 2, 3]], \"pad\": \""
+        + "x".repeat(3_000_000) + "\"}");
+    assertEquals(413, r.statusCode());
+    assertCarriesSnapshot(r, 1);
+  }
+
+  @Test
   void wrongMethodsAndPathsAre405And404() throws Exception {
     server.load(snapshot(1, "fake:sum:3"));
     HttpResponse<String> r = get("/predict");
