@@ -79,6 +79,8 @@ public final class SnapshotFollower implements AutoCloseable {
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    // A position that falls off the log start must restart from the beginning, never the end.
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dpstream-snapshot-follower-" + modelId);
     this.consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
@@ -109,7 +111,8 @@ public final class SnapshotFollower implements AutoCloseable {
   /**
    * Starts following {@code modelId} on {@code topic} with consumer settings of the caller's
    * (bootstrap servers, security, timeouts). The follower overrides {@code isolation.level}
-   * (read_committed), {@code enable.auto.commit} (false) and {@code group.id} (none).
+   * (read_committed), {@code enable.auto.commit} (false), {@code auto.offset.reset} (earliest)
+   * and {@code group.id} (none).
    *
    * @throws IllegalArgumentException naming a bad argument
    */
