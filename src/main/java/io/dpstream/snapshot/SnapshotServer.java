@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /snapshot} → the snapshot description, 503 before the first.
  * </ul>
  *
- * Wrong methods get 405, unknown paths 404. Errors are {@code {"error": "..."}}.
+ * Wrong methods get 405, unknown paths 404, a failure of the model itself 500. Errors are {@code
+ * {"error": "..."}}.
  */
 public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
@@ -144,27 +145,36 @@ public final class SnapshotServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      switch (path) {
-        case "/predict" -> {
-          if (!method.equals("POST")) methodNotAllowed(ex, "POST");
-          else predict(ex);
-        }
-        case "/health" -> {
-          if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
-          else health(ex);
-        }
-        case "/snapshot" -> {
-          if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
-          else snapshot(ex);
-        }
-        default -> error(ex, 404, "no such endpoint " + path
-            + " (endpoints: POST /predict, GET /health, GET /snapshot)", slot.snapshot());
-      }
+    try {
+      route(ex);
     } catch (RuntimeException e) {
-      log.error("request failed", e);
+      log.error("request {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+      if (ex.getResponseCode() == -1) {
+        error(ex, 500, "internal error: " + e, slot.snapshot());
+      }
+    } finally {
+      ex.close();
+    }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    String method = ex.getRequestMethod();
+    switch (path) {
+      case "/predict" -> {
+        if (!method.equals("POST")) methodNotAllowed(ex, "POST");
+        else predict(ex);
+      }
+      case "/health" -> {
+        if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
+        else health(ex);
+      }
+      case "/snapshot" -> {
+        if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
+        else snapshot(ex);
+      }
+      default -> error(ex, 404, "no such endpoint " + path
+          + " (endpoints: POST /predict, GET /health, GET /snapshot)", slot.snapshot());
     }
   }
 

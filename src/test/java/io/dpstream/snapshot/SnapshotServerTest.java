@@ -155,6 +155,16 @@ class SnapshotServerTest {
   }
 
   @Test
+  void aModelFailureIsA500AndTheServerKeepsAnswering() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[666, 0, 0]]}");
+    assertEquals(500, r.statusCode(), r.body());
+    assertTrue(json(r).get("error").asText().contains("the model broke"));
+    assertCarriesSnapshot(r, 1);
+    assertEquals(200, post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode());
+  }
+
+  @Test
   void bodiesAndRowCountsOverTheLimitsAre413() throws Exception {
     server.load(snapshot(1, "fake:sum:3"));
     String big = "{\"rows\": [[1, 2, 3]], \"pad\": \"" + "x".repeat(1000) + "\"}";
