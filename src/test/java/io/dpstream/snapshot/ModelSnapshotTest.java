@@ -101,6 +101,14 @@ class ModelSnapshotTest {
   }
 
   @Test
+  void timeKeepsTheWiresMillisecondsSoARoundTripIsExact() {
+    ModelSnapshot s = ModelSnapshot.of("m", 1, 0, Instant.ofEpochSecond(10, 123_456_789), "x",
+        new byte[0], TestSnapshots.PRIVACY);
+    assertEquals(Instant.ofEpochSecond(10, 123_000_000), s.time());
+    assertEquals(s, SnapshotCodec.decode(SnapshotCodec.encode(s)));
+  }
+
+  @Test
   void codecRefusesGarbage() {
     assertThrows(IllegalArgumentException.class,
         () -> SnapshotCodec.decode(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
