@@ -61,6 +61,9 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest encoded snapshot accepted (default: ${DEFAULT-VALUE}).")
   long maxSnapshotBytes;
 
+  /** Counted down by SIGINT/SIGTERM (a shutdown hook), or by tests, to stop serving. */
+  final CountDownLatch stopped = new CountDownLatch(1);
+
   @Override
   public Integer call() throws Exception {
     ModelSnapshot.requireValidModelId(modelId);
@@ -68,7 +71,6 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
     }
     var limits = new SnapshotServer.Limits(maxBodyBytes, maxRows, threads);
-    CountDownLatch stopped = new CountDownLatch(1);
     try (SnapshotServer server =
             new SnapshotServer(new InetSocketAddress(host, port), null, limits);
         SnapshotFollower follower =
@@ -80,7 +82,15 @@ public final class ServeCommand implements Callable<Integer> {
           "serving model %s from %s on http://%s:%d (POST /predict, GET /health)%n",
           modelId, topic, host, server.port());
       spec.commandLine().getOut().flush();
-      stopped.await();
+      try {
+        stopped.await();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is what stopped us
+        }
+      }
     }
     return 0;
   }
