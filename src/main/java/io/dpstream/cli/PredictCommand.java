@@ -53,10 +53,11 @@ public final class PredictCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
-  @Option(names = "--model-id", required = true, description = "The model to predict with.")
+  @Option(names = "--model-id", paramLabel = "ID", required = true,
+      description = "The model to predict with.")
   String modelId;
 
-  @Option(names = "--topic", defaultValue = Topics.MODEL_SNAPSHOTS,
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.MODEL_SNAPSHOTS,
       description = "Snapshot topic (default: ${DEFAULT-VALUE}).")
   String topic;
 
@@ -68,18 +69,18 @@ public final class PredictCommand implements Callable<Integer> {
       description = "Input format (default: csv for a .csv file, else jsonl).")
   String format;
 
-  @Option(names = "--categorical-columns", defaultValue = "0",
+  @Option(names = "--categorical-columns", paramLabel = "N", defaultValue = "0",
       description = "CSV: how many leading columns are categorical ids (default: 0).")
   int categoricalColumns;
 
   @Option(names = "--header", description = "CSV: the first line is a header; skip it.")
   boolean header;
 
-  @Option(names = "--wait-seconds", defaultValue = "30",
+  @Option(names = "--wait-seconds", paramLabel = "SECONDS", defaultValue = "30",
       description = "How long to wait for the snapshot topic to be read (default: 30).")
   int waitSeconds;
 
-  @Option(names = "--batch", defaultValue = "256",
+  @Option(names = "--batch", paramLabel = "ROWS", defaultValue = "256",
       description = "Rows per model call (default: 256).")
   int batch;
 

@@ -29,36 +29,40 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
-  @Option(names = "--model-id", required = true, description = "The model to serve.")
+  @Option(names = "--model-id", paramLabel = "ID", required = true,
+      description = "The model to serve.")
   String modelId;
 
-  @Option(names = "--topic", defaultValue = Topics.MODEL_SNAPSHOTS,
+  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.MODEL_SNAPSHOTS,
       description = "Snapshot topic (default: ${DEFAULT-VALUE}).")
   String topic;
 
-  @Option(names = "--host", defaultValue = "0.0.0.0",
+  @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
       description = "Address to listen on (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080",
+  @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
       description = "Port to listen on, 0 for any free one (default: ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--max-body-bytes", defaultValue = "1048576",
+  @Option(names = "--max-body-bytes", paramLabel = "BYTES", defaultValue = "1048576",
       description = "Largest request body; larger ones get 413 (default: ${DEFAULT-VALUE}).")
   int maxBodyBytes;
 
-  @Option(names = "--max-rows", defaultValue = "10000",
+  @Option(names = "--max-rows", paramLabel = "N", defaultValue = "10000",
       description = "Most rows per request; more get 413 (default: ${DEFAULT-VALUE}).")
   int maxRows;
 
-  @Option(names = "--threads", defaultValue = "4",
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "4",
       description = "Request threads (default: ${DEFAULT-VALUE}).")
   int threads;
 
-  @Option(names = "--max-snapshot-bytes", defaultValue = "1073741824",
+  @Option(names = "--max-snapshot-bytes", paramLabel = "BYTES", defaultValue = "1073741824",
       description = "Largest encoded snapshot accepted (default: ${DEFAULT-VALUE}).")
   long maxSnapshotBytes;
+
+  /** Counted down by SIGINT/SIGTERM (a shutdown hook), or by tests, to stop serving. */
+  final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
@@ -67,8 +71,8 @@ public final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
     }
     var limits = new SnapshotServer.Limits(maxBodyBytes, maxRows, threads);
-    CountDownLatch stopped = new CountDownLatch(1);
-    try (SnapshotServer server = new SnapshotServer(new InetSocketAddress(host, port), null, limits);
+    try (SnapshotServer server =
+            new SnapshotServer(new InetSocketAddress(host, port), null, limits);
         SnapshotFollower follower =
             SnapshotFollower.start(bootstrapServers, topic, modelId, maxSnapshotBytes)) {
       follower.addListener(server::load);
@@ -78,7 +82,15 @@ public final class ServeCommand implements Callable<Integer> {
           "serving model %s from %s on http://%s:%d (POST /predict, GET /health)%n",
           modelId, topic, host, server.port());
       spec.commandLine().getOut().flush();
-      stopped.await();
+      try {
+        stopped.await();
+      } finally {
+        try {
+          Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook is what stopped us
+        }
+      }
     }
     return 0;
   }

@@ -79,7 +79,8 @@ public final class FeatureRowParser {
   public static FeatureRow fromCsv(String line, int categoricalColumns, String where) {
     String[] cells = line.split(",", -1);
     if (cells.length < categoricalColumns) {
-      throw new IllegalArgumentException(where + " has " + cells.length + " columns, fewer than the "
+      throw new IllegalArgumentException(where + " has " + cells.length
+          + " columns, fewer than the "
           + categoricalColumns + " categorical ones");
     }
     int[] ids = new int[categoricalColumns];

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  *     see {@link SnapshotPublisher})
  * @param version strictly increasing per model id, at or above 1
  * @param step DP-SGD steps behind these parameters, at or above 0
- * @param time when the trainer made the snapshot (millisecond precision on the wire)
+ * @param time when the trainer made the snapshot, truncated to milliseconds (the wire's precision)
  * @param modelSpec the dp engine's model specification, non-blank
  * @param parameters the dp engine's parameter blob (safetensors), opaque here; copied on
  *     construction, and the accessor returns a read-only view
@@ -46,7 +47,9 @@ public record ModelSnapshot(
     if (step < 0) {
       throw new IllegalArgumentException("step must be at or above 0, got " + step);
     }
-    Objects.requireNonNull(time, "time");
+    // The wire keeps milliseconds (Avro timestamp-millis): truncate so that a decoded snapshot
+    // equals the one published.
+    time = Objects.requireNonNull(time, "time").truncatedTo(ChronoUnit.MILLIS);
     if (modelSpec == null || modelSpec.isBlank()) {
       throw new IllegalArgumentException("modelSpec must not be blank");
     }

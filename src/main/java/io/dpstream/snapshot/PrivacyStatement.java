@@ -28,7 +28,8 @@ public record PrivacyStatement(
 
   public PrivacyStatement {
     if (!(epsilonCap > 0) || Double.isInfinite(epsilonCap)) {
-      throw new IllegalArgumentException("epsilonCap must be positive and finite, got " + epsilonCap);
+      throw new IllegalArgumentException(
+          "epsilonCap must be positive and finite, got " + epsilonCap);
     }
     if (!(delta > 0 && delta < 1)) {
       throw new IllegalArgumentException("delta must be in (0, 1), got " + delta);

@@ -43,6 +43,7 @@ public final class SnapshotAssembler {
   private Pending pending;
   private long rejectedVersions;
   private long malformedRecords;
+  private long oversizedVersion = -1;
 
   /**
    * @param modelId the model to assemble; records of other models are ignored
@@ -124,13 +125,20 @@ public final class SnapshotAssembler {
     int count = c.getCount();
     long total = c.getTotalSize();
     int len = c.getPayload().remaining();
-    if (count < 1 || index >= count || total < 1 || total > maxSnapshotBytes || len < 1
-        || len > total) {
+    if (total > maxSnapshotBytes) {
+      malformedRecords++;
+      if (version != oversizedVersion) {
+        oversizedVersion = version;
+        log.warn("ignoring version {} of {}: {} bytes exceed the limit of {} bytes", version,
+            modelId, total, maxSnapshotBytes);
+      }
+      return;
+    }
+    if (count < 1 || index >= count || total < 1 || len < 1 || len > total) {
       malformed(
           key,
           "chunk " + index + " of version " + version + " declares count " + count
-              + " and total size " + total + " (limit " + maxSnapshotBytes + ") with a payload of "
-              + len + " bytes");
+              + " and total size " + total + " with a payload of " + len + " bytes");
       return;
     }
     if (pending == null || version > pending.version) {

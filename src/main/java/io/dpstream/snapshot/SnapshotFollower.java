@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,21 +64,26 @@ public final class SnapshotFollower implements AutoCloseable {
   private Map<TopicPartition, Long> endAtStart;
 
   private SnapshotFollower(
-      String bootstrapServers, String topic, String modelId, long maxSnapshotBytes) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers is blank");
+      Properties clientProperties, String topic, String modelId, long maxSnapshotBytes) {
+    Object bootstrap = clientProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+    if (bootstrap == null || bootstrap.toString().isBlank()) {
+      throw new IllegalArgumentException("bootstrap.servers is blank");
     }
     if (topic == null || topic.isBlank()) throw new IllegalArgumentException("topic is blank");
     this.topic = topic;
     this.modelId = modelId;
     this.assembler = new SnapshotAssembler(modelId, maxSnapshotBytes);
     Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(clientProperties);
+    // What the guarantees rest on, whatever the caller passed:
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    // A position that falls off the log start must restart from the beginning, never the end.
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "dpstream-snapshot-follower-" + modelId);
-    this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+    props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "dpstream-snapshot-follower-" + modelId);
+    this.consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     this.thread = new Thread(this::run, "snapshot-follower-" + modelId);
     thread.setDaemon(true);
   }
@@ -95,7 +101,25 @@ public final class SnapshotFollower implements AutoCloseable {
    */
   public static SnapshotFollower start(
       String bootstrapServers, String topic, String modelId, long maxSnapshotBytes) {
-    SnapshotFollower f = new SnapshotFollower(bootstrapServers, topic, modelId, maxSnapshotBytes);
+    Properties props = new Properties();
+    if (bootstrapServers != null) {
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    }
+    return start(props, topic, modelId, maxSnapshotBytes);
+  }
+
+  /**
+   * Starts following {@code modelId} on {@code topic} with consumer settings of the caller's
+   * (bootstrap servers, security, timeouts). The follower overrides {@code isolation.level}
+   * (read_committed), {@code enable.auto.commit} (false), {@code auto.offset.reset} (earliest)
+   * and {@code group.id} (none).
+   *
+   * @throws IllegalArgumentException naming a bad argument
+   */
+  public static SnapshotFollower start(
+      Properties consumerProperties, String topic, String modelId, long maxSnapshotBytes) {
+    SnapshotFollower f =
+        new SnapshotFollower(consumerProperties, topic, modelId, maxSnapshotBytes);
     f.thread.start();
     return f;
   }
@@ -213,7 +237,7 @@ public final class SnapshotFollower implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
   }
 

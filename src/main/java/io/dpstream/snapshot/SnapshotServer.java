@@ -42,12 +42,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /snapshot} → the snapshot description, 503 before the first.
  * </ul>
  *
- * Wrong methods get 405, unknown paths 404. Errors are {@code {"error": "..."}}.
+ * Wrong methods get 405, unknown paths 404, a failure of the model itself 500. Errors are {@code
+ * {"error": "..."}}.
  */
 public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String VERSION_HEADER = "Dpstream-Snapshot-Version";
+  /** Most bytes of an oversized body read (and discarded) so that its 413 answer arrives. */
+  static final long DRAIN_BYTES = 64L << 20;
 
   /**
    * Limits of the server.
@@ -142,27 +145,36 @@ public final class SnapshotServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      switch (path) {
-        case "/predict" -> {
-          if (!method.equals("POST")) methodNotAllowed(ex, "POST");
-          else predict(ex);
-        }
-        case "/health" -> {
-          if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
-          else health(ex);
-        }
-        case "/snapshot" -> {
-          if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
-          else snapshot(ex);
-        }
-        default -> error(ex, 404, "no such endpoint " + path
-            + " (endpoints: POST /predict, GET /health, GET /snapshot)", slot.snapshot());
-      }
+    try {
+      route(ex);
     } catch (RuntimeException e) {
-      log.error("request failed", e);
+      log.error("request {} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
+      if (ex.getResponseCode() == -1) {
+        error(ex, 500, "internal error: " + e, slot.snapshot());
+      }
+    } finally {
+      ex.close();
+    }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String path = ex.getRequestURI().getPath();
+    String method = ex.getRequestMethod();
+    switch (path) {
+      case "/predict" -> {
+        if (!method.equals("POST")) methodNotAllowed(ex, "POST");
+        else predict(ex);
+      }
+      case "/health" -> {
+        if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
+        else health(ex);
+      }
+      case "/snapshot" -> {
+        if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
+        else snapshot(ex);
+      }
+      default -> error(ex, 404, "no such endpoint " + path
+          + " (endpoints: POST /predict, GET /health, GET /snapshot)", slot.snapshot());
     }
   }
 
@@ -194,12 +206,14 @@ public final class SnapshotServer implements AutoCloseable {
         return;
       }
       if (declared > limits.maxBodyBytes()) {
+        drain(ex.getRequestBody());
         tooLarge(ex);
         return;
       }
     }
     byte[] body = readAtMost(ex.getRequestBody(), limits.maxBodyBytes() + 1);
     if (body.length > limits.maxBodyBytes()) {
+      drain(ex.getRequestBody());
       tooLarge(ex);
       return;
     }
@@ -343,5 +357,19 @@ public final class SnapshotServer implements AutoCloseable {
 
   private static byte[] readAtMost(InputStream in, int max) throws IOException {
     return in.readNBytes(max);
+  }
+
+  /**
+   * Reads and discards up to {@link #DRAIN_BYTES} of an oversized body. Closing a connection with
+   * unread input makes TCP reset it, which can destroy the 413 answer before the client reads it;
+   * beyond the cap the connection is closed anyway.
+   */
+  private static void drain(InputStream in) throws IOException {
+    byte[] sink = new byte[64 * 1024];
+    long left = DRAIN_BYTES;
+    int n;
+    while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+      left -= n;
+    }
   }
 }

@@ -31,8 +31,20 @@ public final class TransactionalSnapshotPublisher implements AutoCloseable {
    */
   public TransactionalSnapshotPublisher(
       String bootstrapServers, String transactionalId, String topic, int chunkBytes) {
+    this(bootstrapOnly(bootstrapServers), transactionalId, topic, chunkBytes);
+  }
+
+  /**
+   * As above, with producer settings of the caller's (bootstrap servers, security, timeouts); the
+   * publisher sets {@code transactional.id}, idempotence and {@code acks=all}.
+   */
+  public TransactionalSnapshotPublisher(
+      Properties producerProperties, String transactionalId, String topic, int chunkBytes) {
+    if (transactionalId == null || transactionalId.isBlank()) {
+      throw new IllegalArgumentException("transactionalId is blank");
+    }
     Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.putAll(producerProperties);
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -45,6 +57,15 @@ public final class TransactionalSnapshotPublisher implements AutoCloseable {
       producer.close();
       throw e;
     }
+  }
+
+  private static Properties bootstrapOnly(String bootstrapServers) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers is blank");
+    }
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return props;
   }
 
   /**

@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in for the dp engine's predictor, for tests of the serving path. Specs: {@code
  * fake:sum:W} (regression: sum of the W features plus the categorical ids) and {@code
- * fake:softmax:W} (classification: softmax of the W features). Registered for tests through
+ * fake:softmax:W} (classification: softmax of the W features). A first feature of 666 makes the
+ * model fail as a broken engine would. Registered for tests through
  * {@code META-INF/services}; it supports only {@code fake:} specs.
  */
 public final class FakeSnapshotPredictor implements SnapshotPredictor {
@@ -42,6 +43,7 @@ public final class FakeSnapshotPredictor implements SnapshotPredictor {
         List<Prediction> out = new ArrayList<>();
         for (int r = 0; r < features.size(); r++) {
           float[] f = features.get(r);
+          if (f.length > 0 && f[0] == 666) throw new IllegalStateException("the model broke");
           if (f.length != width) {
             throw new IllegalArgumentException(
                 "row " + r + " has " + f.length + " features, the model takes " + width);

@@ -36,7 +36,8 @@ class ModelSnapshotTest {
   @Test
   void parametersAreCopiedAndReadOnly() {
     byte[] params = {1, 2, 3};
-    ModelSnapshot s = ModelSnapshot.of("m", 1, 0, Instant.EPOCH, "x", params, TestSnapshots.PRIVACY);
+    ModelSnapshot s =
+        ModelSnapshot.of("m", 1, 0, Instant.EPOCH, "x", params, TestSnapshots.PRIVACY);
     params[0] = 9;
     assertArrayEquals(new byte[] {1, 2, 3}, s.parameterBytes());
     assertTrue(s.parameters().isReadOnly());
@@ -97,6 +98,14 @@ class ModelSnapshotTest {
     bytes[at + 50] ^= 1;
     var e = assertThrows(IllegalArgumentException.class, () -> SnapshotCodec.decode(bytes));
     assertTrue(e.getMessage().contains("parametersSha256"), e.getMessage());
+  }
+
+  @Test
+  void timeKeepsTheWiresMillisecondsSoARoundTripIsExact() {
+    ModelSnapshot s = ModelSnapshot.of("m", 1, 0, Instant.ofEpochSecond(10, 123_456_789), "x",
+        new byte[0], TestSnapshots.PRIVACY);
+    assertEquals(Instant.ofEpochSecond(10, 123_000_000), s.time());
+    assertEquals(s, SnapshotCodec.decode(SnapshotCodec.encode(s)));
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -192,6 +193,30 @@ class SnapshotFollowerTest {
       assertEquals(List.of(1L, 3L), seen);
       assertEquals(3, f.awaitVersion(3, WAIT).orElseThrow().version());
       assertEquals(0, f.rejectedVersions(), "aborted records are not even read");
+    }
+  }
+
+  @Test
+  void aSnapshotInAnOpenTransactionIsNotExposedUntilCommitted() throws Exception {
+    String topic = topic("open");
+    try (var pub = publisher(topic); var f = follower(topic, "m")) {
+      pub.publish(TestSnapshots.snapshot("m", 1, 1000));
+      f.awaitVersion(1, WAIT).orElseThrow();
+      ModelSnapshot v2 = TestSnapshots.snapshot("m", 2, 2_500_000);
+      try (var raw = rawProducer("open-" + topic)) {
+        raw.initTransactions();
+        raw.beginTransaction();
+        for (var r : new SnapshotPublisher(topic, 3, SnapshotPublisher.DEFAULT_CHUNK_BYTES)
+            .records(v2)) {
+          raw.send(r);
+        }
+        raw.flush();
+        assertEquals(Optional.empty(), f.awaitVersion(2, Duration.ofSeconds(2)),
+            "every record of version 2 is on the broker, uncommitted");
+        assertEquals(1, f.latest().orElseThrow().version());
+        raw.commitTransaction();
+      }
+      assertEquals(v2, f.awaitVersion(2, WAIT).orElseThrow());
     }
   }
 

@@ -155,6 +155,16 @@ class SnapshotServerTest {
   }
 
   @Test
+  void aModelFailureIsA500AndTheServerKeepsAnswering() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[666, 0, 0]]}");
+    assertEquals(500, r.statusCode(), r.body());
+    assertTrue(json(r).get("error").asText().contains("the model broke"));
+    assertCarriesSnapshot(r, 1);
+    assertEquals(200, post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode());
+  }
+
+  @Test
   void bodiesAndRowCountsOverTheLimitsAre413() throws Exception {
     server.load(snapshot(1, "fake:sum:3"));
     String big = "{\"rows\": [[1, 2, 3]], \"pad\": \"" + "x".repeat(1000) + "\"}";
@@ -167,6 +177,15 @@ class SnapshotServerTest {
     assertTrue(json(rows).get("error").asText().contains("6 rows exceed the limit of 5"));
     assertEquals(200, post("/predict", "{\"rows\": [" + "[1,2,3],".repeat(4)
         + "[1,2,3]]}").statusCode(), "exactly the limit is fine");
+  }
+
+  @Test
+  void aMuchLargerBodyStillGetsA413Answer() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    HttpResponse<String> r = post("/predict", "{\"rows\": [[1, 2, 3]], \"pad\": \""
+        + "x".repeat(3_000_000) + "\"}");
+    assertEquals(413, r.statusCode());
+    assertCarriesSnapshot(r, 1);
   }
 
   @Test
