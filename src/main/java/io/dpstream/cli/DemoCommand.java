@@ -108,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
     d.put("privacy.samplingRate", "0.1");
     d.put("privacy.noiseMultiplier", "3.0");
     d.put("trainer.model", "mlp:" + spec.features() + "-32-" + spec.classes());
-    d.put("trainer.expectedBatchSize", "80");
+    d.put("trainer.expectedBatchSize", "100");
     d.put("trainer.learningRate", "0.5");
     d.put("trainer.momentum", "0.5");
     d.put("trainer.snapshotEverySteps", "5");

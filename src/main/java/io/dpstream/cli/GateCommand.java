@@ -39,7 +39,7 @@ public final class GateCommand implements Callable<Integer> {
     EmbeddedKafkaBroker embedded = null;
     if (config.kafka().embedded()) {
       embedded = EmbeddedKafkaBroker.startTemporary();
-      config = config.withBootstrapServers(embedded.bootstrapServers());
+      config = config.forEmbeddedBroker(embedded.bootstrapServers(), embedded.dataDir());
       System.out.println("embedded Kafka broker: " + embedded.bootstrapServers());
     }
     TopicProvisioner.ensureTopics(config);

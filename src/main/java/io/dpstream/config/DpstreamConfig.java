@@ -85,6 +85,20 @@ public record DpstreamConfig(
         kafka.withBootstrapServers(bootstrapServers), privacy, gate, topics, trainer);
   }
 
+  /**
+   * A copy for an embedded broker: its bootstrap servers, and the gate's state beside the broker's
+   * data, since local state restored against another broker's changelogs would be stale (an
+   * earlier run's ledgers).
+   */
+  public DpstreamConfig forEmbeddedBroker(String bootstrapServers, Path dataDir) {
+    return new DpstreamConfig(
+        kafka.withBootstrapServers(bootstrapServers),
+        privacy,
+        gate.withStateDir(dataDir.resolve("gate-state")),
+        topics,
+        trainer);
+  }
+
   /** Flattens a YAML file to dotted keys; scalars only (lists are not settings). */
   static Map<String, String> readYaml(Path yaml) {
     JsonNode root;

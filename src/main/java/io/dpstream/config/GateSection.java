@@ -79,6 +79,14 @@ public record GateSection(
           "gate.ledgerPublishSteps must be >= 1, got " + ledgerPublishSteps);
   }
 
+  /** A copy keeping its Kafka Streams state (RocksDB) in {@code dir}. */
+  public GateSection withStateDir(Path dir) {
+    return new GateSection(
+        applicationId, stepTrigger, stepPeriod, stepRecords, retentionSteps, retention,
+        maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes, dir,
+        commitInterval, threads, ledgerPublishSteps);
+  }
+
   static GateSection from(Settings s) {
     return new GateSection(
         s.string("gate.applicationId", "dpstream-gate"),

@@ -150,7 +150,7 @@ public final class Pipeline implements AutoCloseable {
       DpstreamConfig effective = config;
       if (config.kafka().embedded()) {
         broker = EmbeddedKafkaBroker.startTemporary();
-        effective = config.withBootstrapServers(broker.bootstrapServers());
+        effective = config.forEmbeddedBroker(broker.bootstrapServers(), broker.dataDir());
       }
       Pipeline p = null;
       try {
