@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
         RunCommand.class,
         TrainCommand.class,
         DemoCommand.class,
+        ExperimentCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 

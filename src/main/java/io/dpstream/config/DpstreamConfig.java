@@ -85,6 +85,11 @@ public record DpstreamConfig(
         kafka.withBootstrapServers(bootstrapServers), privacy, gate, topics, trainer);
   }
 
+  /** A copy with another gate section. */
+  public DpstreamConfig withGate(GateSection newGate) {
+    return new DpstreamConfig(kafka, privacy, newGate, topics, trainer);
+  }
+
   /**
    * A copy for an embedded broker: its bootstrap servers, and the gate's state beside the broker's
    * data, since local state restored against another broker's changelogs would be stale (an

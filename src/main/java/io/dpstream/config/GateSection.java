@@ -79,6 +79,14 @@ public record GateSection(
           "gate.ledgerPublishSteps must be >= 1, got " + ledgerPublishSteps);
   }
 
+  /** A copy whose time-triggered steps last {@code period}. */
+  public GateSection withStepPeriod(Duration period) {
+    return new GateSection(
+        applicationId, stepTrigger, period, stepRecords, retentionSteps, retention,
+        maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes,
+        stateDir, commitInterval, threads, ledgerPublishSteps);
+  }
+
   /** A copy keeping its Kafka Streams state (RocksDB) in {@code dir}. */
   public GateSection withStateDir(Path dir) {
     return new GateSection(

@@ -114,6 +114,7 @@ public final class Pipeline implements AutoCloseable {
     private boolean runGate = true;
     private boolean runTrainer = true;
     private PrometheusRegistry registry;
+    private GateObserver gateObserver;
     private Consumer<TrainedStep> onStep = s -> {};
 
     private Builder(DpstreamConfig config) {
@@ -135,6 +136,12 @@ public final class Pipeline implements AutoCloseable {
     /** Registers the gate's and trainer's Prometheus metrics there (default: no metrics). */
     public Builder metrics(PrometheusRegistry registry) {
       this.registry = registry;
+      return this;
+    }
+
+    /** Reports the gate's outcomes to {@code observer} instead of Prometheus metrics. */
+    public Builder gateObserver(GateObserver observer) {
+      this.gateObserver = observer;
       return this;
     }
 
@@ -163,7 +170,9 @@ public final class Pipeline implements AutoCloseable {
         TopicProvisioner.ensureTopics(effective);
         if (runGate) {
           GateObserver observer =
-              registry == null
+              gateObserver != null
+                  ? gateObserver
+                  : registry == null
                   ? GateObserver.NONE
                   : new PrometheusGateObserver(
                       registry, policy.config().epsilonCap(), policy.config().delta());
