@@ -67,8 +67,10 @@ public final class Calibration {
       if (lo <= MIN_NOISE_MULTIPLIER) return new CalibratedNoise(lo, epsLo);
       hi = lo;
       epsHi = epsLo;
-      // PLD's σ is rarely below 0.7× RDP's; small σ is also the expensive end for PLD.
-      lo = Math.max(MIN_NOISE_MULTIPLIER, lo * (accountant == AccountantKind.PLD ? 0.8 : 0.5));
+      // ε falls roughly like 1/σ: aim a little below where that puts the target, so that one
+      // evaluation usually brackets it tightly (each PLD evaluation is the expensive part).
+      double ratio = epsLo > 0 ? epsLo / epsilon : 0.5;
+      lo = Math.max(MIN_NOISE_MULTIPLIER, lo * Math.max(0.5, Math.min(0.99, 0.98 * ratio)));
       epsLo = eps.applyAsDouble(lo);
     }
     // Now ε(lo) > target ≥ ε(hi). Regula falsi on log σ, Illinois-weighted, bisection fallback.

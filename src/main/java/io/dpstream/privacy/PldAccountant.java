@@ -15,7 +15,7 @@ import java.util.List;
  * PrivacyLossDistribution}) and, at the default interval 1e-4, within a fraction of a percent of
  * dp_accounting's. For small q it is far tighter than RDP. The default accountant.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe. It caches the one-step distributions of the last few (q, σ) it was asked about.
  */
 public final class PldAccountant implements PrivacyAccountant {
 
@@ -76,17 +76,38 @@ public final class PldAccountant implements PrivacyAccountant {
     return delta;
   }
 
-  /** The pricer of one (q, σ) step, for asking about many step counts at the cost of one PLD. */
+  /**
+   * The pricer of one (q, σ) step, for asking about many step counts at the cost of one PLD.
+   * This accountant keeps the last few it built, so a caller that asks every step (a trainer
+   * reporting ε) pays only for the composition.
+   */
   public SampledGaussianPld step(double samplingRate, double noiseMultiplier) {
-    return new SampledGaussianPld(samplingRate, noiseMultiplier, interval);
+    List<Double> key = List.of(samplingRate, noiseMultiplier);
+    synchronized (steps) {
+      SampledGaussianPld cached = steps.get(key);
+      if (cached != null) return cached;
+    }
+    SampledGaussianPld built = new SampledGaussianPld(samplingRate, noiseMultiplier, interval);
+    synchronized (steps) {
+      steps.put(key, built);
+    }
+    return built;
   }
+
+  private final java.util.Map<List<Double>, SampledGaussianPld> steps =
+      new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<List<Double>, SampledGaussianPld> e) {
+          return size() > 8;
+        }
+      };
 
   private PrivacyLossDistribution composed(List<GaussianSteps> schedule, Direction direction) {
     PrivacyLossDistribution total = PrivacyLossDistribution.identity(interval);
     for (GaussianSteps s : schedule) {
       if (s.steps() == 0) continue;
-      PrivacyLossDistribution one = PrivacyLossDistribution.sampledGaussian(
-          s.samplingRate(), s.noiseMultiplier(), interval, direction);
+      PrivacyLossDistribution one =
+          step(s.samplingRate(), s.noiseMultiplier()).distribution(direction);
       total = total.compose(one.selfCompose(s.steps(), TAIL_MASS_TRUNCATION));
     }
     return total;
