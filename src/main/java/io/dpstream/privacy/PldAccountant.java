@@ -12,8 +12,10 @@ import java.util.List;
  * are composed and the larger ε is reported, as dp_accounting does.
  *
  * <p>Its ε is an upper bound on the true ε (every approximation is pessimistic, see {@link
- * PrivacyLossDistribution}) and, at the default interval 1e-4, within a fraction of a percent of
- * dp_accounting's. For small q it is far tighter than RDP. The default accountant.
+ * PrivacyLossDistribution}); at the default interval 1e-4 it reproduces dp_accounting's published
+ * test values and the analytic Gaussian mechanism to 1e-3 (see PldAccountantTest), and a grid
+ * five times finer moves it by less than 0.1%. For small q it is far tighter than RDP (at
+ * q = 0.001, σ = 1, 1000 steps: 0.149 against 0.678). The default accountant.
  *
  * <p>Thread-safe. It caches the one-step distributions of the last few (q, σ) it was asked about.
  */
