@@ -9,8 +9,9 @@ import java.util.function.LongToDoubleFunction;
  * issue #346 was a calibrated σ whose ε exceeded the target, from returning the wrong end of a
  * bisection; here only the feasible end is ever returned.)
  *
- * <p>Both searches bracket the answer and then interpolate (regula falsi with integer/relative
- * stopping and a bisection fallback), so a PLD calibration takes a handful of accountant calls.
+ * <p>Both searches bracket the answer and then interpolate (in log ε against log σ, or ε against
+ * steps), probing each interpolated point's neighbour to close the bracket, with a bisection
+ * fallback, so a PLD calibration takes a handful of accountant calls.
  */
 public final class Calibration {
   private Calibration() {}
@@ -67,33 +68,67 @@ public final class Calibration {
       if (lo <= MIN_NOISE_MULTIPLIER) return new CalibratedNoise(lo, epsLo);
       hi = lo;
       epsHi = epsLo;
-      // PLD's σ is rarely below 0.7× RDP's; small σ is also the expensive end for PLD.
-      lo = Math.max(MIN_NOISE_MULTIPLIER, lo * (accountant == AccountantKind.PLD ? 0.8 : 0.5));
+      // ε falls roughly like 1/σ: aim a little below where that puts the target, so that one
+      // evaluation usually brackets it tightly (each PLD evaluation is the expensive part).
+      double ratio = epsLo > 0 ? epsLo / epsilon : 0.5;
+      lo = Math.max(MIN_NOISE_MULTIPLIER, lo * Math.max(0.5, Math.min(0.99, 0.98 * ratio)));
       epsLo = eps.applyAsDouble(lo);
     }
-    // Now ε(lo) > target ≥ ε(hi). Regula falsi on log σ, Illinois-weighted, bisection fallback.
-    int side = 0;
-    double fLo = epsLo - epsilon;
-    double fHi = epsHi - epsilon;
+    // Now ε(lo) > target ≥ ε(hi). log ε is close to linear in log σ, so interpolate there, and
+    // probe the interpolated point's neighbour at the precision to close the bracket from both
+    // sides at once; a bisection step keeps it safe when interpolation makes little progress.
+    double logTarget = Math.log(epsilon);
     while (hi / lo - 1 > NOISE_RELATIVE_PRECISION) {
+      double before = hi / lo;
       double x0 = Math.log(lo);
       double x1 = Math.log(hi);
-      double x = Double.isFinite(fLo) ? x1 - fHi * (x1 - x0) / (fHi - fLo) : 0.5 * (x0 + x1);
+      double y0 = Math.log(epsLo);
+      double y1 = Math.log(epsHi);
+      double x = Double.isFinite(y0) && Double.isFinite(y1) && y0 > y1
+          ? x1 + (logTarget - y1) * (x1 - x0) / (y1 - y0) : 0.5 * (x0 + x1);
       double width = x1 - x0;
-      if (!(x > x0 + 0.01 * width && x < x1 - 0.01 * width)) x = 0.5 * (x0 + x1);
+      if (!(x > x0 + 0.001 * width && x < x1 - 0.001 * width)) x = 0.5 * (x0 + x1);
       double s = Math.exp(x);
       double e = eps.applyAsDouble(s);
       if (e <= epsilon) {
         hi = s;
         epsHi = e;
-        fHi = e - epsilon;
-        if (side == 1) fLo /= 2;
-        side = 1;
+        double probe = s / (1 + NOISE_RELATIVE_PRECISION);
+        if (probe > lo) {
+          double ep = eps.applyAsDouble(probe);
+          if (ep <= epsilon) {
+            hi = probe;
+            epsHi = ep;
+          } else {
+            lo = probe;
+            epsLo = ep;
+          }
+        }
       } else {
         lo = s;
-        fLo = e - epsilon;
-        if (side == -1) fHi /= 2;
-        side = -1;
+        epsLo = e;
+        double probe = s * (1 + NOISE_RELATIVE_PRECISION);
+        if (probe < hi) {
+          double ep = eps.applyAsDouble(probe);
+          if (ep <= epsilon) {
+            hi = probe;
+            epsHi = ep;
+          } else {
+            lo = probe;
+            epsLo = ep;
+          }
+        }
+      }
+      if (hi / lo - 1 > NOISE_RELATIVE_PRECISION && (hi / lo - 1) > 0.5 * (before - 1)) {
+        double m = Math.sqrt(lo * hi);
+        double em = eps.applyAsDouble(m);
+        if (em <= epsilon) {
+          hi = m;
+          epsHi = em;
+        } else {
+          lo = m;
+          epsLo = em;
+        }
       }
     }
     return new CalibratedNoise(hi, epsHi);

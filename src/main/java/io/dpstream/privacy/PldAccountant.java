@@ -12,10 +12,12 @@ import java.util.List;
  * are composed and the larger ε is reported, as dp_accounting does.
  *
  * <p>Its ε is an upper bound on the true ε (every approximation is pessimistic, see {@link
- * PrivacyLossDistribution}) and, at the default interval 1e-4, within a fraction of a percent of
- * dp_accounting's. For small q it is far tighter than RDP. The default accountant.
+ * PrivacyLossDistribution}); at the default interval 1e-4 it reproduces dp_accounting's published
+ * test values and the analytic Gaussian mechanism to 1e-3 (see PldAccountantTest), and a grid
+ * five times finer moves it by less than 0.1%. For small q it is far tighter than RDP (at
+ * q = 0.001, σ = 1, 1000 steps: 0.149 against 0.678). The default accountant.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe. It caches the one-step distributions of the last few (q, σ) it was asked about.
  */
 public final class PldAccountant implements PrivacyAccountant {
 
@@ -76,17 +78,38 @@ public final class PldAccountant implements PrivacyAccountant {
     return delta;
   }
 
-  /** The pricer of one (q, σ) step, for asking about many step counts at the cost of one PLD. */
+  /**
+   * The pricer of one (q, σ) step, for asking about many step counts at the cost of one PLD.
+   * This accountant keeps the last few it built, so a caller that asks every step (a trainer
+   * reporting ε) pays only for the composition.
+   */
   public SampledGaussianPld step(double samplingRate, double noiseMultiplier) {
-    return new SampledGaussianPld(samplingRate, noiseMultiplier, interval);
+    List<Double> key = List.of(samplingRate, noiseMultiplier);
+    synchronized (steps) {
+      SampledGaussianPld cached = steps.get(key);
+      if (cached != null) return cached;
+    }
+    SampledGaussianPld built = new SampledGaussianPld(samplingRate, noiseMultiplier, interval);
+    synchronized (steps) {
+      steps.put(key, built);
+    }
+    return built;
   }
+
+  private final java.util.Map<List<Double>, SampledGaussianPld> steps =
+      new java.util.LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<List<Double>, SampledGaussianPld> e) {
+          return size() > 8;
+        }
+      };
 
   private PrivacyLossDistribution composed(List<GaussianSteps> schedule, Direction direction) {
     PrivacyLossDistribution total = PrivacyLossDistribution.identity(interval);
     for (GaussianSteps s : schedule) {
       if (s.steps() == 0) continue;
-      PrivacyLossDistribution one = PrivacyLossDistribution.sampledGaussian(
-          s.samplingRate(), s.noiseMultiplier(), interval, direction);
+      PrivacyLossDistribution one =
+          step(s.samplingRate(), s.noiseMultiplier()).distribution(direction);
       total = total.compose(one.selfCompose(s.steps(), TAIL_MASS_TRUNCATION));
     }
     return total;

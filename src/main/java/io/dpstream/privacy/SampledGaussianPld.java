@@ -28,6 +28,10 @@ public final class SampledGaussianPld {
     this.add = both[1];
   }
 
+  PrivacyLossDistribution distribution(Direction direction) {
+    return direction == Direction.REMOVE ? remove : add;
+  }
+
   public double samplingRate() {
     return samplingRate;
   }
