@@ -71,6 +71,7 @@ public final class GateThroughputBenchmark {
       double gateRecordsPerSecond,
       double passthroughRecordsPerSecond,
       double stepCloseSeconds,
+      double stepCloseCpuSeconds,
       double stepCloseCommittedSeconds,
       long pooledUsers) {
     public double ratio() {
@@ -117,12 +118,19 @@ public final class GateThroughputBenchmark {
 
       say(progress, "gate");
       AtomicReference<StepClosed> closed = new AtomicReference<>();
+      // The stream thread's CPU time, so that the close is also measured free of other load.
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      java.util.concurrent.atomic.AtomicLong streamThread = new java.util.concurrent.atomic.AtomicLong(-1);
+      java.util.concurrent.atomic.AtomicLong cpuAtClose = new java.util.concurrent.atomic.AtomicLong();
       GateObserver observer =
           new GateObserver() {
-            @Override public void admitted() {}
+            @Override public void admitted() {
+              streamThread.set(Thread.currentThread().getId());
+            }
             @Override public void droppedForBudget() {}
             @Override public void deadLettered(String reason) {}
             @Override public void stepClosed(StepClosed step) {
+              cpuAtClose.set(threads.getCurrentThreadCpuTime());
               closed.set(step);
             }
           };
@@ -133,10 +141,12 @@ public final class GateThroughputBenchmark {
       KafkaStreams gateStreams = new KafkaStreams(gate, gateProps);
       double gateRate;
       double commitSeconds;
+      long cpuBefore;
       try {
         gateRate = timeToConsume(bs, gateStreams, "bench-gate", Topics.TRAINING_RECORDS, records);
         say(progress, "closing one step over the pooled users");
         try (var markers = markerReader(bs)) {
+          cpuBefore = threads.getThreadCpuTime(streamThread.get());
           long t0 = System.nanoTime();
           produceOne(bs, "bench-closer", features);
           waitForMarker(markers);
@@ -149,7 +159,8 @@ public final class GateThroughputBenchmark {
       }
       StepClosed step = closed.get();
       return new Result(
-          records, features, users, gateRate, passRate, step.closeSeconds(), commitSeconds, step.usersPooled());
+          records, features, users, gateRate, passRate, step.closeSeconds(),
+          (cpuAtClose.get() - cpuBefore) / 1e9, commitSeconds, step.usersPooled());
     } finally {
       try (Stream<Path> walk = Files.walk(work)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

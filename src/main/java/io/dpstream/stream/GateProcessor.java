@@ -49,6 +49,8 @@ import org.slf4j.LoggerFactory;
 final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
   private static final Logger log = LoggerFactory.getLogger(GateProcessor.class);
   private static final ByteBuffer CURRENT_HEADER = currentRecordHeader();
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   static {
     GateMessages.trustGeneratedClasses();
@@ -179,6 +181,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
    */
   void closeStep(long step, long nowMillis) {
     long t0 = System.nanoTime();
+    long cpu0 = THREADS.getCurrentThreadCpuTime();
     long usersPooled = 0;
     long usersCharged = 0;
     long usersSampled = 0;
@@ -248,8 +251,9 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
             partition, step, usersPooled, usersCharged, usersSampled, progress.usersNearCap,
             progress.usersExhausted, progress.maxEpsilon, progress.bucketList(), seconds));
     log.debug(
-        "partition {} closed step {}: {} pooled, {} charged, {} sampled in {} s",
-        partition, step, usersPooled, usersCharged, usersSampled, seconds);
+        "partition {} closed step {}: {} pooled, {} charged, {} sampled in {} s ({} s of CPU)",
+        partition, step, usersPooled, usersCharged, usersSampled, seconds,
+        (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
   }
 
   /**

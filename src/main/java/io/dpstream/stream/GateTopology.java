@@ -79,8 +79,10 @@ public final class GateTopology {
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TRAINING_RECORDS);
     // 2-4. Validate, budget-gate, pool, and close steps, all in one processor (one transaction).
     t.addProcessor(PROCESSOR, () -> new GateProcessor(config, policy, observer, randomness), SOURCE);
-    t.addStateStore(store(POOL_STORE, Serdes.String()).withCachingEnabled(), PROCESSOR);
-    // Every pooled user's ledger is written once per step: a cache would only add overhead.
+    // No record caches on the per-user stores: closing a step scans every pool, and a scan through
+    // the cache merges it (a TreeMap of up to the whole cache) into RocksDB's order, which costs
+    // more than the writes the cache would save.
+    t.addStateStore(store(POOL_STORE, Serdes.String()).withCachingDisabled(), PROCESSOR);
     t.addStateStore(store(LEDGER_STORE, Serdes.String()).withCachingDisabled(), PROCESSOR);
     t.addStateStore(store(PROGRESS_STORE, Serdes.Integer()).withCachingEnabled(), PROCESSOR);
     // Outputs.
