@@ -56,6 +56,7 @@ public final class GateTopology {
    * from a fresh {@link SecureRandom} per task.
    */
   public static Topology buildTopology(DpstreamConfig config, GateObserver observer) {
+    requireRunnable(config); // before the accountant's work
     return buildTopology(
         config, BudgetPolicy.create(config.privacy().policy()), observer, SecureRandom::new);
   }
@@ -71,9 +72,7 @@ public final class GateTopology {
       BudgetPolicy policy,
       GateObserver observer,
       Supplier<SecureRandom> randomness) {
-    if (config.gate().featureCount() < 1)
-      throw new IllegalArgumentException(
-          "gate.featureCount must be set: the number of dense features every record carries");
+    requireRunnable(config);
     Topology t = new Topology();
     // 1. Raw bytes in: decoding happens in the processor so undecodable records reach the DLQ.
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TRAINING_RECORDS);
@@ -95,6 +94,12 @@ public final class GateTopology {
     t.addSink(LEDGER_SINK, Topics.PRIVACY_LEDGER, bytes, bytes, PROCESSOR);
     t.addSink(ALERT_SINK, Topics.BUDGET_ALERTS, bytes, bytes, PROCESSOR);
     return t;
+  }
+
+  private static void requireRunnable(DpstreamConfig config) {
+    if (config.gate().featureCount() < 1)
+      throw new IllegalArgumentException(
+          "gate.featureCount must be set: the number of dense features every record carries");
   }
 
   private static <K> StoreBuilder<KeyValueStore<K, byte[]>> store(
