@@ -77,7 +77,11 @@ public final class GateTopology {
     // 1. Raw bytes in: decoding happens in the processor so undecodable records reach the DLQ.
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TRAINING_RECORDS);
     // 2-4. Validate, budget-gate, pool, and close steps, all in one processor (one transaction).
-    t.addProcessor(PROCESSOR, () -> new GateProcessor(config, policy, observer, randomness), SOURCE);
+    // ε per step count, once for all tasks (and a too-large step cap fails here, not in a task).
+    EpsilonSchedule schedule =
+        new EpsilonSchedule(policy, config.privacy().warningFraction() * policy.config().epsilonCap());
+    t.addProcessor(
+        PROCESSOR, () -> new GateProcessor(config, policy, schedule, observer, randomness), SOURCE);
     // No record caches on the per-user stores: closing a step scans every pool, and a scan through
     // the cache merges it (a TreeMap of up to the whole cache) into RocksDB's order, which costs
     // more than the writes the cache would save.
