@@ -92,12 +92,25 @@ public final class GateTopology {
     ByteArraySerializer bytes = new ByteArraySerializer();
     t.addSink(DLQ_SINK, Topics.TRAINING_RECORDS_DLQ, bytes, bytes, PROCESSOR);
     Serializer<StepOutput> stepValue = (topic, v) -> v.bytes();
-    StreamPartitioner<byte[], StepOutput> byGatePartition =
-        (topic, key, value, partitions) -> Optional.of(Set.of(value.gatePartition() % partitions));
-    t.addSink(STEP_SINK, Topics.STEP_CONTRIBUTIONS, bytes, stepValue, byGatePartition, PROCESSOR);
+    t.addSink(STEP_SINK, Topics.STEP_CONTRIBUTIONS, bytes, stepValue, new ByGatePartition(), PROCESSOR);
     t.addSink(LEDGER_SINK, Topics.PRIVACY_LEDGER, bytes, bytes, PROCESSOR);
     t.addSink(ALERT_SINK, Topics.BUDGET_ALERTS, bytes, bytes, PROCESSOR);
     return t;
+  }
+
+  /** Routes a gate partition's step messages to one step-contributions partition, in order. */
+  @SuppressWarnings("removal") // the four-argument form is still abstract in Kafka 4.4
+  private static final class ByGatePartition implements StreamPartitioner<byte[], StepOutput> {
+    @Override
+    public Optional<Set<Integer>> partitions(
+        String topic, byte[] key, StepOutput value, org.apache.kafka.common.header.Headers headers, int partitions) {
+      return Optional.of(Set.of(value.gatePartition() % partitions));
+    }
+
+    @Override
+    public Optional<Set<Integer>> partitions(String topic, byte[] key, StepOutput value, int partitions) {
+      return Optional.of(Set.of(value.gatePartition() % partitions));
+    }
   }
 
   private static void requireRunnable(DpstreamConfig config) {
