@@ -32,8 +32,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,22 +47,26 @@ class GateIntegrationTest {
   private static final int USERS = 150;
   private static final int PER_PHASE = 900;
   private static final long STEP_CAP = 6;
-  private static EmbeddedKafkaBroker broker;
+  private EmbeddedKafkaBroker broker;
 
   @TempDir Path tmp;
 
-  @BeforeAll
-  static void startBroker() {
+  @BeforeEach
+  void startBroker() {
     broker = EmbeddedKafkaBroker.startTemporary();
   }
 
-  @AfterAll
-  static void stopBroker() {
+  @AfterEach
+  void stopBroker() {
     broker.close();
   }
 
   private DpstreamConfig config(Path stateDir) {
-    Map<String, String> s = new HashMap<>();
+    return config(stateDir, Map.of());
+  }
+
+  private DpstreamConfig config(Path stateDir, Map<String, String> extra) {
+    Map<String, String> s = new HashMap<>(extra);
     s.put("kafka.bootstrapServers", broker.bootstrapServers());
     s.put("topics.partitions", "2");
     s.put("topics.ledgerPartitions", "2");
@@ -78,7 +82,7 @@ class GateIntegrationTest {
   }
 
   /** Phase {@code phase}'s records: every 10th is invalid (two reasons), the rest valid. */
-  private static int produce(int phase) {
+  private int produce(int phase) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     int invalid = 0;
@@ -228,6 +232,86 @@ class GateIntegrationTest {
           String reason = new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
           assertTrue(Set.of("undecodable", "wrong-feature-count").contains(reason), reason);
         }
+      }
+    }
+  }
+
+  @Test
+  void aGateThreadThatCrashesMidStreamResumesFromItsLastCommitWithExactCounts() throws Exception {
+    // The crashed thread's consumer does not leave the group: a short session timeout lets its
+    // partitions move to the replacement thread in seconds rather than 45.
+    DpstreamConfig config =
+        config(
+            Files.createDirectories(tmp.resolve("c")),
+            Map.of("kafka.properties.session.timeout.ms", "6000", "kafka.properties.heartbeat.interval.ms", "1000"));
+    TopicProvisioner.ensureTopics(config);
+    BudgetPolicy policy = BudgetPolicy.withStepCap(config.privacy().policy(), STEP_CAP);
+    java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
+    CountingGateObserver live = new CountingGateObserver();
+    CountingGateObserver crashing =
+        new CountingGateObserver() {
+          @Override
+          public void admitted() {
+            super.admitted();
+            live.admitted();
+            // The 400th admission throws once, after its store writes: the transaction aborts.
+            if (admitted.get() == 400 && crashed.compareAndSet(false, true))
+              throw new IllegalStateException("injected crash");
+          }
+
+          @Override
+          public void droppedForBudget() {
+            live.droppedForBudget();
+          }
+
+          @Override
+          public void deadLettered(String reason) {
+            live.deadLettered(reason);
+          }
+        };
+    try (CommittedTopicReader steps = new CommittedTopicReader(broker.bootstrapServers(), Topics.STEP_CONTRIBUTIONS);
+        CommittedTopicReader alerts = new CommittedTopicReader(broker.bootstrapServers(), Topics.BUDGET_ALERTS)) {
+      GateRunner gate =
+          GateRunner.start(
+              config,
+              GateTopology.buildTopology(config, policy, crashing, SecureRandom::new),
+              e -> org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+      // Two phases' records, so that every user has valid ones (in phase 1 alone, 15 users have none).
+      produce(1);
+      produce(2);
+      await("all counted", Duration.ofSeconds(90), () -> countedOutcomes(steps.poll(Duration.ofMillis(100))) == 2L * PER_PHASE);
+      try {
+        await("every user exhausted", Duration.ofSeconds(60), () -> alerts.poll(Duration.ofMillis(100)).stream()
+            .filter(r -> GateMessages.budgetAlert(r.value()).getKind() == BudgetAlertKind.EXHAUSTED).count() >= USERS);
+      } catch (AssertionError e) {
+        var ex = alerts.records.stream().map(r -> GateMessages.budgetAlert(r.value())).filter(a -> a.getKind() == BudgetAlertKind.EXHAUSTED).map(BudgetAlert::getUserId).toList();
+        throw new AssertionError("exhausted alerts " + ex.size() + " distinct " + new HashSet<>(ex).size() + " state " + gate.state() + " markers " + steps.records.size(), e);
+      }
+      gate.close();
+      steps.drain(Duration.ofMillis(500));
+      alerts.drain(Duration.ofMillis(300));
+      assertTrue(crashed.get(), "the crash happened");
+      // Durable counts are exact; live counters saw the replayed records a second time.
+      assertEquals(2L * PER_PHASE, countedOutcomes(steps.records));
+      assertTrue(live.outcomes() > 2L * PER_PHASE, "live counters replayed: " + live.outcomes());
+      long charged = 0;
+      for (var r : steps.records) {
+        StepMessage m = GateMessages.stepMessage(r.value());
+        if (m.getBody() instanceof StepMarker marker) charged += marker.getUsersCharged();
+      }
+      assertEquals(USERS * STEP_CAP, charged, "no charge lost or repeated by the crash");
+      List<BudgetAlert> list = alerts.records.stream().map(x -> GateMessages.budgetAlert(x.value())).toList();
+      assertEquals(2L * USERS, list.size(), "one warning and one exhaustion per user, none repeated");
+      try (CommittedTopicReader l = new CommittedTopicReader(broker.bootstrapServers(), Topics.PRIVACY_LEDGER)) {
+        Map<String, Long> last = new HashMap<>();
+        for (var r : l.drain(Duration.ofMillis(500))) {
+          PrivacyLedgerEntry e = GateMessages.ledgerEntry(r.value());
+          long before = last.getOrDefault(e.getUserId(), 0L);
+          assertTrue(e.getLedger().getSteps() > before, "ledgers never decrease");
+          last.put(e.getUserId(), e.getLedger().getSteps());
+        }
+        assertEquals(USERS, last.size());
+        assertTrue(last.values().stream().allMatch(v -> v == STEP_CAP));
       }
     }
   }
