@@ -73,15 +73,18 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
   private PartitionProgress progress;
 
   GateProcessor(
-      DpstreamConfig config, BudgetPolicy policy, GateObserver observer, Supplier<SecureRandom> randomness) {
+      DpstreamConfig config,
+      BudgetPolicy policy,
+      EpsilonSchedule schedule,
+      GateObserver observer,
+      Supplier<SecureRandom> randomness) {
     this.config = config;
     this.gate = config.gate();
     this.policy = policy;
+    this.schedule = schedule;
     this.observer = observer;
     this.randomness = randomness;
     this.validation = new RecordValidation(gate);
-    this.schedule =
-        new EpsilonSchedule(policy, config.privacy().warningFraction() * policy.config().epsilonCap());
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,9 +26,22 @@ public final class GateRunner implements AutoCloseable {
     this.streams = streams;
   }
 
-  /** Starts {@code topology} with the gate's streams settings ({@link GateStreamsConfig}). */
+  /**
+   * Starts {@code topology} with the gate's streams settings ({@link GateStreamsConfig}). An
+   * unexpected exception stops the instance (Kafka Streams' default), so a bug cannot loop.
+   */
   public static GateRunner start(DpstreamConfig config, Topology topology) {
+    return start(config, topology, null);
+  }
+
+  /**
+   * As {@link #start(DpstreamConfig, Topology)}, with {@code onError} deciding what an unexpected
+   * exception does (e.g. replace the failed thread, whose tasks then resume from their last commit).
+   */
+  public static GateRunner start(
+      DpstreamConfig config, Topology topology, StreamsUncaughtExceptionHandler onError) {
     KafkaStreams streams = new KafkaStreams(topology, GateStreamsConfig.properties(config));
+    if (onError != null) streams.setUncaughtExceptionHandler(onError);
     GateRunner runner = new GateRunner(streams);
     streams.setStateListener(
         (now, before) -> {

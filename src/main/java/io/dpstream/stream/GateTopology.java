@@ -56,6 +56,7 @@ public final class GateTopology {
    * from a fresh {@link SecureRandom} per task.
    */
   public static Topology buildTopology(DpstreamConfig config, GateObserver observer) {
+    requireRunnable(config); // before the accountant's work
     return buildTopology(
         config, BudgetPolicy.create(config.privacy().policy()), observer, SecureRandom::new);
   }
@@ -71,14 +72,16 @@ public final class GateTopology {
       BudgetPolicy policy,
       GateObserver observer,
       Supplier<SecureRandom> randomness) {
-    if (config.gate().featureCount() < 1)
-      throw new IllegalArgumentException(
-          "gate.featureCount must be set: the number of dense features every record carries");
+    requireRunnable(config);
     Topology t = new Topology();
     // 1. Raw bytes in: decoding happens in the processor so undecodable records reach the DLQ.
     t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.TRAINING_RECORDS);
     // 2-4. Validate, budget-gate, pool, and close steps, all in one processor (one transaction).
-    t.addProcessor(PROCESSOR, () -> new GateProcessor(config, policy, observer, randomness), SOURCE);
+    // ε per step count, once for all tasks (and a too-large step cap fails here, not in a task).
+    EpsilonSchedule schedule =
+        new EpsilonSchedule(policy, config.privacy().warningFraction() * policy.config().epsilonCap());
+    t.addProcessor(
+        PROCESSOR, () -> new GateProcessor(config, policy, schedule, observer, randomness), SOURCE);
     // No record caches on the per-user stores: closing a step scans every pool, and a scan through
     // the cache merges it (a TreeMap of up to the whole cache) into RocksDB's order, which costs
     // more than the writes the cache would save.
@@ -89,12 +92,31 @@ public final class GateTopology {
     ByteArraySerializer bytes = new ByteArraySerializer();
     t.addSink(DLQ_SINK, Topics.TRAINING_RECORDS_DLQ, bytes, bytes, PROCESSOR);
     Serializer<StepOutput> stepValue = (topic, v) -> v.bytes();
-    StreamPartitioner<byte[], StepOutput> byGatePartition =
-        (topic, key, value, partitions) -> Optional.of(Set.of(value.gatePartition() % partitions));
-    t.addSink(STEP_SINK, Topics.STEP_CONTRIBUTIONS, bytes, stepValue, byGatePartition, PROCESSOR);
+    t.addSink(STEP_SINK, Topics.STEP_CONTRIBUTIONS, bytes, stepValue, new ByGatePartition(), PROCESSOR);
     t.addSink(LEDGER_SINK, Topics.PRIVACY_LEDGER, bytes, bytes, PROCESSOR);
     t.addSink(ALERT_SINK, Topics.BUDGET_ALERTS, bytes, bytes, PROCESSOR);
     return t;
+  }
+
+  /** Routes a gate partition's step messages to one step-contributions partition, in order. */
+  @SuppressWarnings("removal") // the four-argument form is still abstract in Kafka 4.4
+  private static final class ByGatePartition implements StreamPartitioner<byte[], StepOutput> {
+    @Override
+    public Optional<Set<Integer>> partitions(
+        String topic, byte[] key, StepOutput value, org.apache.kafka.common.header.Headers headers, int partitions) {
+      return Optional.of(Set.of(value.gatePartition() % partitions));
+    }
+
+    @Override
+    public Optional<Set<Integer>> partitions(String topic, byte[] key, StepOutput value, int partitions) {
+      return Optional.of(Set.of(value.gatePartition() % partitions));
+    }
+  }
+
+  private static void requireRunnable(DpstreamConfig config) {
+    if (config.gate().featureCount() < 1)
+      throw new IllegalArgumentException(
+          "gate.featureCount must be set: the number of dense features every record carries");
   }
 
   private static <K> StoreBuilder<KeyValueStore<K, byte[]>> store(

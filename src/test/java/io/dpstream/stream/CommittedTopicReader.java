@@ -33,6 +33,16 @@ final class CommittedTopicReader implements AutoCloseable {
     return records;
   }
 
+  /** Polls until a poll of {@code quiet} brings nothing new; returns everything read. */
+  List<ConsumerRecord<byte[], byte[]>> drain(Duration quiet) {
+    int before = -1;
+    while (records.size() != before) {
+      before = records.size();
+      poll(quiet);
+    }
+    return records;
+  }
+
   @Override
   public void close() {
     consumer.close();

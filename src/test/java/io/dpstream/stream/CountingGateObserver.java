@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counts every outcome the gate reports, thread-safely. */
-final class CountingGateObserver implements GateObserver {
+class CountingGateObserver implements GateObserver {
   final AtomicLong admitted = new AtomicLong();
   final AtomicLong droppedForBudget = new AtomicLong();
   final Map<String, AtomicLong> deadLettered = new ConcurrentHashMap<>();

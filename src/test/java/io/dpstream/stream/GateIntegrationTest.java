@@ -32,8 +32,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,22 +47,26 @@ class GateIntegrationTest {
   private static final int USERS = 150;
   private static final int PER_PHASE = 900;
   private static final long STEP_CAP = 6;
-  private static EmbeddedKafkaBroker broker;
+  private EmbeddedKafkaBroker broker;
 
   @TempDir Path tmp;
 
-  @BeforeAll
-  static void startBroker() {
+  @BeforeEach
+  void startBroker() {
     broker = EmbeddedKafkaBroker.startTemporary();
   }
 
-  @AfterAll
-  static void stopBroker() {
+  @AfterEach
+  void stopBroker() {
     broker.close();
   }
 
   private DpstreamConfig config(Path stateDir) {
-    Map<String, String> s = new HashMap<>();
+    return config(stateDir, Map.of());
+  }
+
+  private DpstreamConfig config(Path stateDir, Map<String, String> extra) {
+    Map<String, String> s = new HashMap<>(extra);
     s.put("kafka.bootstrapServers", broker.bootstrapServers());
     s.put("topics.partitions", "2");
     s.put("topics.ledgerPartitions", "2");
@@ -73,12 +77,12 @@ class GateIntegrationTest {
     s.put("gate.stateDir", stateDir.toString());
     s.put("privacy.samplingRate", "0.5");
     s.put("privacy.warningFraction", "0.5");
-    s.put("gate.ledgerPublishSteps", "1"); // every charge on privacy-ledger, to check each one
+    s.put("gate.ledgerPublishSteps", "4"); // ledgers written lazily: at 4 steps, then on exhaustion
     return DpstreamConfig.of(s);
   }
 
   /** Phase {@code phase}'s records: every 10th is invalid (two reasons), the rest valid. */
-  private static int produce(int phase) {
+  private int produce(int phase) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     int invalid = 0;
@@ -151,86 +155,163 @@ class GateIntegrationTest {
       invalid += produce(2);
       assertTrue(b.awaitRunning(Duration.ofSeconds(60)), "instance B running");
       await("phase 2 counted", Duration.ofSeconds(60), () -> countedOutcomes(steps.poll(Duration.ofMillis(100))) == 2L * PER_PHASE);
-      // Let everyone still pooled run out of budget.
-      Thread.sleep(STEP_CAP * 250 + 1000);
-      b.close();
-      steps.poll(Duration.ofMillis(500));
+      // Every user has records and none expire, so every user is charged until exhausted.
+      try (CommittedTopicReader alertReader = new CommittedTopicReader(broker.bootstrapServers(), Topics.BUDGET_ALERTS)) {
+        await("every user exhausted", Duration.ofSeconds(60), () -> alertReader.poll(Duration.ofMillis(100)).stream()
+            .filter(r -> GateMessages.budgetAlert(r.value()).getKind() == BudgetAlertKind.EXHAUSTED).count() == USERS);
+        b.close();
+        steps.drain(Duration.ofMillis(500));
+        alertReader.drain(Duration.ofMillis(300));
+        List<BudgetAlert> alerts = alertReader.records.stream().map(x -> GateMessages.budgetAlert(x.value())).toList();
+        for (BudgetAlertKind kind : BudgetAlertKind.values()) {
+          List<String> users = alerts.stream().filter(x -> x.getKind() == kind).map(BudgetAlert::getUserId).toList();
+          assertEquals(USERS, users.size(), kind + " alerts");
+          assertEquals(USERS, new HashSet<>(users).size(), "one " + kind + " alert per user");
+        }
+      }
 
       // Every record has exactly one counted outcome, durably (markers) and live (observers).
       assertEquals(2L * PER_PHASE, countedOutcomes(steps.records));
       assertEquals(2L * PER_PHASE, observerA.outcomes() + observerB.outcomes());
       assertEquals(invalid, observerA.deadLetteredTotal() + observerB.deadLetteredTotal());
-      assertTrue(observerB.droppedForBudget.get() > 0, "phase 2 meets exhausted users");
+      assertTrue(observerA.droppedForBudget.get() + observerB.droppedForBudget.get() > 0, "records of exhausted users");
 
-      // Ledgers never decrease and never pass the cap; each charge is one step.
+      // Ledgers never decrease and never pass the cap; each user ends exhausted at exactly the cap.
       Map<String, List<PrivacyLedgerEntry>> ledger = new HashMap<>();
-      Set<String> charged = new HashSet<>();
       try (CommittedTopicReader l = new CommittedTopicReader(broker.bootstrapServers(), Topics.PRIVACY_LEDGER)) {
-        int before = -1;
-        while (l.records.size() != before) {
-          before = l.records.size();
-          l.poll(Duration.ofMillis(500));
-        }
-        for (var r : l.records) {
+        for (var r : l.drain(Duration.ofMillis(500))) {
           PrivacyLedgerEntry e = GateMessages.ledgerEntry(r.value());
           ledger.computeIfAbsent(e.getUserId(), u -> new java.util.ArrayList<>()).add(e);
-          charged.add(e.getUserId() + "@" + e.getStep());
         }
       }
       double cap = policy.config().epsilonCap();
-      int exhausted = 0;
+      Map<String, Long> exhaustedAt = new HashMap<>();
       for (var e : ledger.entrySet()) {
         List<PrivacyLedgerEntry> entries = e.getValue();
         for (int i = 0; i < entries.size(); i++) {
           PrivacyLedgerEntry x = entries.get(i);
-          assertEquals(i + 1, x.getLedger().getSteps(), e.getKey() + " charged once per step, never reset");
           assertTrue(x.getLedger().getEpsilon() <= cap + 1e-12, e.getKey() + " within the cap");
-          if (i > 0) assertTrue(x.getStep() > entries.get(i - 1).getStep());
+          if (i > 0) {
+            assertTrue(x.getLedger().getSteps() > entries.get(i - 1).getLedger().getSteps(), e.getKey() + " never decreases");
+            assertTrue(x.getStep() > entries.get(i - 1).getStep());
+          }
         }
-        if (entries.get(entries.size() - 1).getExhausted()) exhausted++;
+        PrivacyLedgerEntry last = entries.get(entries.size() - 1);
+        assertEquals(STEP_CAP, last.getLedger().getSteps(), e.getKey());
+        assertTrue(last.getExhausted());
+        exhaustedAt.put(e.getKey(), last.getStep());
       }
       assertEquals(USERS, ledger.size());
-      assertTrue(exhausted > 0);
 
-      // Charge before release: every contribution's charge is committed too; exhausted users stop.
-      Map<String, Long> lastContribution = new TreeMap<>();
+      // Charges are exact across the restart: the markers' charges add up to the ledgers' steps.
+      long chargedInMarkers = 0;
+      Map<String, Integer> contributions = new HashMap<>();
       Map<Long, Set<Integer>> markersPerStep = new TreeMap<>();
       for (var r : steps.records) {
         StepMessage m = GateMessages.stepMessage(r.value());
+        assertEquals(m.getGatePartition() % 2, r.partition());
         if (m.getBody() instanceof UserContribution c) {
-          assertTrue(charged.contains(c.getUserId() + "@" + m.getStep()), "charged for " + c.getUserId());
-          assertEquals(m.getGatePartition() % 2, r.partition());
-          lastContribution.merge(c.getUserId(), m.getStep(), Math::max);
+          assertTrue(m.getStep() <= exhaustedAt.get(c.getUserId()), "no contribution after exhaustion");
+          contributions.merge(c.getUserId(), 1, Integer::sum);
         } else {
-          markersPerStep.computeIfAbsent(m.getStep(), s -> new HashSet<>()).add(m.getGatePartition());
+          chargedInMarkers += ((StepMarker) m.getBody()).getUsersCharged();
+          markersPerStep.computeIfAbsent(m.getStep(), x -> new HashSet<>()).add(m.getGatePartition());
         }
       }
-      assertTrue(lastContribution.size() > USERS / 2);
-      // Both partitions closed the steps the gate ran through (both partitions have users here).
-      long complete = markersPerStep.values().stream().filter(s -> s.size() == 2).count();
+      assertEquals(USERS * STEP_CAP, chargedInMarkers);
+      assertTrue(contributions.values().stream().allMatch(n -> n <= STEP_CAP));
+      assertTrue(contributions.size() > USERS / 2, "with q = 0.5 most users were sampled at least once");
+      long complete = markersPerStep.values().stream().filter(x -> x.size() == 2).count();
       assertTrue(complete >= STEP_CAP, "steps closed by both partitions: " + complete);
-
-      // Alerts: one exhaustion alert per exhausted user, one warning per user who reached half.
-      List<BudgetAlert> alerts;
-      try (CommittedTopicReader r = new CommittedTopicReader(broker.bootstrapServers(), Topics.BUDGET_ALERTS)) {
-        r.poll(Duration.ofSeconds(1));
-        r.poll(Duration.ofMillis(300));
-        alerts = r.records.stream().map(x -> GateMessages.budgetAlert(x.value())).toList();
-      }
-      assertEquals(exhausted, alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.EXHAUSTED).count());
-      assertEquals(
-          alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.WARNING).map(BudgetAlert::getUserId).distinct().count(),
-          alerts.stream().filter(x -> x.getKind() == BudgetAlertKind.WARNING).count());
 
       // Dead letters carry their reason.
       try (CommittedTopicReader d = new CommittedTopicReader(broker.bootstrapServers(), Topics.TRAINING_RECORDS_DLQ)) {
-        d.poll(Duration.ofSeconds(1));
-        d.poll(Duration.ofMillis(300));
+        d.drain(Duration.ofMillis(500));
         assertEquals(invalid, d.records.size());
         for (var r : d.records) {
           String reason = new String(r.headers().lastHeader(DeadLetterHeaders.REASON).value(), StandardCharsets.UTF_8);
           assertTrue(Set.of("undecodable", "wrong-feature-count").contains(reason), reason);
         }
+      }
+    }
+  }
+
+  @Test
+  void aGateThreadThatCrashesMidStreamResumesFromItsLastCommitWithExactCounts() throws Exception {
+    // The crashed thread's consumer does not leave the group: a short session timeout lets its
+    // partitions move to the replacement thread in seconds rather than 45.
+    DpstreamConfig config =
+        config(
+            Files.createDirectories(tmp.resolve("c")),
+            Map.of("kafka.properties.session.timeout.ms", "6000", "kafka.properties.heartbeat.interval.ms", "1000"));
+    TopicProvisioner.ensureTopics(config);
+    BudgetPolicy policy = BudgetPolicy.withStepCap(config.privacy().policy(), STEP_CAP);
+    java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
+    CountingGateObserver live = new CountingGateObserver();
+    CountingGateObserver crashing =
+        new CountingGateObserver() {
+          @Override
+          public void admitted() {
+            super.admitted();
+            live.admitted();
+            // The 400th admission throws once, after its store writes: the transaction aborts.
+            if (admitted.get() == 400 && crashed.compareAndSet(false, true))
+              throw new IllegalStateException("injected crash");
+          }
+
+          @Override
+          public void droppedForBudget() {
+            live.droppedForBudget();
+          }
+
+          @Override
+          public void deadLettered(String reason) {
+            live.deadLettered(reason);
+          }
+        };
+    try (CommittedTopicReader steps = new CommittedTopicReader(broker.bootstrapServers(), Topics.STEP_CONTRIBUTIONS);
+        CommittedTopicReader alerts = new CommittedTopicReader(broker.bootstrapServers(), Topics.BUDGET_ALERTS)) {
+      GateRunner gate =
+          GateRunner.start(
+              config,
+              GateTopology.buildTopology(config, policy, crashing, SecureRandom::new),
+              e -> org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD);
+      // Two phases' records, so that every user has valid ones (in phase 1 alone, 15 users have none).
+      produce(1);
+      produce(2);
+      await("all counted", Duration.ofSeconds(90), () -> countedOutcomes(steps.poll(Duration.ofMillis(100))) == 2L * PER_PHASE);
+      try {
+        await("every user exhausted", Duration.ofSeconds(60), () -> alerts.poll(Duration.ofMillis(100)).stream()
+            .filter(r -> GateMessages.budgetAlert(r.value()).getKind() == BudgetAlertKind.EXHAUSTED).count() >= USERS);
+      } catch (AssertionError e) {
+        var ex = alerts.records.stream().map(r -> GateMessages.budgetAlert(r.value())).filter(a -> a.getKind() == BudgetAlertKind.EXHAUSTED).map(BudgetAlert::getUserId).toList();
+        throw new AssertionError("exhausted alerts " + ex.size() + " distinct " + new HashSet<>(ex).size() + " state " + gate.state() + " markers " + steps.records.size(), e);
+      }
+      gate.close();
+      steps.drain(Duration.ofMillis(500));
+      alerts.drain(Duration.ofMillis(300));
+      assertTrue(crashed.get(), "the crash happened");
+      // Durable counts are exact; live counters saw the replayed records a second time.
+      assertEquals(2L * PER_PHASE, countedOutcomes(steps.records));
+      assertTrue(live.outcomes() > 2L * PER_PHASE, "live counters replayed: " + live.outcomes());
+      long charged = 0;
+      for (var r : steps.records) {
+        StepMessage m = GateMessages.stepMessage(r.value());
+        if (m.getBody() instanceof StepMarker marker) charged += marker.getUsersCharged();
+      }
+      assertEquals(USERS * STEP_CAP, charged, "no charge lost or repeated by the crash");
+      List<BudgetAlert> list = alerts.records.stream().map(x -> GateMessages.budgetAlert(x.value())).toList();
+      assertEquals(2L * USERS, list.size(), "one warning and one exhaustion per user, none repeated");
+      try (CommittedTopicReader l = new CommittedTopicReader(broker.bootstrapServers(), Topics.PRIVACY_LEDGER)) {
+        Map<String, Long> last = new HashMap<>();
+        for (var r : l.drain(Duration.ofMillis(500))) {
+          PrivacyLedgerEntry e = GateMessages.ledgerEntry(r.value());
+          long before = last.getOrDefault(e.getUserId(), 0L);
+          assertTrue(e.getLedger().getSteps() > before, "ledgers never decrease");
+          last.put(e.getUserId(), e.getLedger().getSteps());
+        }
+        assertEquals(USERS, last.size());
+        assertTrue(last.values().stream().allMatch(v -> v == STEP_CAP));
       }
     }
   }
