@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         CommandLine.HelpCommand.class,
         PrivacyCommand.class,
+        BenchCommand.class,
     })
 public final class DpstreamCommand implements Runnable {
 

@@ -32,7 +32,7 @@ public final class DpTrainer implements AutoCloseable {
   private final DpSgdConfig config;
   private final ParameterOptimizer optimizer;
   private final GhostClipper clipper;
-  private final GaussianNoise noise = new GaussianNoise();
+  private final GaussianNoise noise;
   private long stepsTaken;
 
   private DpTrainer(ModelSpec spec, DpSgdConfig config) {
@@ -47,6 +47,7 @@ public final class DpTrainer implements AutoCloseable {
     this.config = config;
     this.optimizer = ParameterOptimizer.create(config.optimizer(), model.parameters, manager);
     this.clipper = new GhostClipper(model);
+    this.noise = new GaussianNoise(manager);
   }
 
   /**
@@ -129,7 +130,11 @@ public final class DpTrainer implements AutoCloseable {
     int records = checkRecords(sampled);
     GhostClipper.ClippedSum clipped;
     try (NDManager step = manager.newSubManager()) {
-      clipped = clipAndAccumulate(sampled, step);
+      try (NDManager pass = step.newSubManager()) {
+        // activations and output gradients are freed as soon as the clipped sum exists
+        clipped = clipAndAccumulate(sampled, pass);
+        clipped.sums().forEach(sum -> sum.attach(step));
+      }
       List<NDArray> noisy = addNoise(clipped.sums(), step);
       List<NDArray> gradient = normalise(noisy);
       optimizer.update(gradient, lr, stepsTaken + 1, step);
@@ -159,8 +164,7 @@ public final class DpTrainer implements AutoCloseable {
     if (std == 0) {
       return sums;
     }
-    long total = sums.stream().mapToLong(NDArray::size).sum();
-    NDArray flat = noise.sample(step, total, std);
+    NDArray flat = noise.next(sums.stream().mapToLong(NDArray::size).sum(), std, step);
     long offset = 0;
     for (NDArray s : sums) {
       long size = s.size();
@@ -197,24 +201,29 @@ public final class DpTrainer implements AutoCloseable {
           gradients.add(step.zeros(p.array().getShape()));
         }
       } else {
-        Batch batch = encode(sampled, step);
-        UserLayout layout = UserLayout.of(sampled, step);
-        NDArray total;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray out = model.forward(batch, null);
-          total = Batch.perExampleLoss(model.spec.task(), out, batch).mul(layout.exampleWeight)
-              .sum().div((float) config.expectedBatchSize());
-          collector.backward(total);
+        try (NDManager pass = step.newSubManager()) {
+          Batch batch = encode(sampled, pass);
+          UserLayout layout = UserLayout.of(sampled, pass);
+          NDArray total;
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray out = model.forward(batch, null);
+            total = Batch.perExampleLoss(model.spec.task(), out, batch).mul(layout.exampleWeight)
+                .sum().div((float) config.expectedBatchSize());
+            collector.backward(total);
+          }
+          loss = total.getFloat() * config.expectedBatchSize() / sampled.size();
         }
-        loss = total.getFloat() * config.expectedBatchSize() / sampled.size();
         for (Parameter p : model.parameters) {
           NDArray g = p.array().getGradient();
           g.attach(step);
-          gradients.add(g.duplicate());
-          g.muli(0);
+          gradients.add(g);
         }
       }
       optimizer.update(gradients, lr, stepsTaken + 1, step);
+      if (!sampled.isEmpty()) {
+        // gradients accumulate in the parameters' .grad: clear them for the next step
+        gradients.forEach(g -> g.muli(0));
+      }
     } finally {
       for (Parameter p : model.parameters) {
         p.array().setRequiresGradient(false);
@@ -307,6 +316,7 @@ public final class DpTrainer implements AutoCloseable {
 
   /** Number of native arrays owned by the model's manager (constant across steps). */
   int ownedArrayCount() {
+    noise.awaitPrepared();
     return manager.getManagedArrays().size();
   }
 
@@ -316,6 +326,7 @@ public final class DpTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    noise.close();
     manager.close();
   }
 }
