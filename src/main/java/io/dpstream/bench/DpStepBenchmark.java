@@ -20,14 +20,16 @@ import java.util.Random;
 
 /**
  * Throughput and memory of the DP-SGD step against the non-private step of the same model on the
- * same engine ({@link DpTrainer#nonPrivateStep}), measured alternately in one run so that both
- * see the same machine load, threads and JIT state.
+ * same engine ({@link DpTrainer#nonPrivateStep}).
  *
- * <p>Memory: before each measured step the process's peak resident set is reset (Linux: {@code 5}
- * to /proc/self/clear_refs) and after it the step's peak is VmHWM − VmRSS before the step: the
- * native working memory of that step. This is meaningful only when freed native memory goes back
- * to the system, so the command runs with glibc's {@code MALLOC_MMAP_THRESHOLD_=65536} (it
- * re-executes itself with it when unset). JVM heap used by the step is not included.
+ * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
+ * first alternated too) so both see the same machine load, threads and JIT state.
+ *
+ * <p>Memory ({@link #peakTrainingMemory}): one kind of step alone in a fresh process, as the peak
+ * resident set (VmHWM, Linux) minus the resident set just before the trainer is built: the model,
+ * its optimiser state and gradients, prepared noise and the step's working memory. The caller
+ * runs it with the JVM heap pre-touched and glibc's {@code MALLOC_MMAP_THRESHOLD_} low, so that
+ * neither heap growth nor allocator caching is counted.
  */
 public final class DpStepBenchmark {
 
@@ -41,12 +43,17 @@ public final class DpStepBenchmark {
     }
   }
 
-  /** Measured figures. */
+  /** Measured figures (memory -1 when not measured). */
   public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
       double dpMedianStepMillis, double plainMedianStepMillis, long dpPeakMemoryBytes,
       long plainPeakMemoryBytes, long parameters) {
     public double ratio() {
       return dpExamplesPerSecond / plainExamplesPerSecond;
+    }
+
+    public Result withMemory(long dp, long plain) {
+      return new Result(dpExamplesPerSecond, plainExamplesPerSecond, dpMedianStepMillis,
+          plainMedianStepMillis, dp, plain, parameters);
     }
   }
 
@@ -58,8 +65,7 @@ public final class DpStepBenchmark {
     for (int b = 0; b < 4; b++) {
       batches.add(randomBatch(s.spec(), s.batch(), s.recordsPerUser(), r));
     }
-    DpSgdConfig config = new DpSgdConfig(1.0, 1.0, s.batch(), s.recordsPerUser(),
-        OptimizerConfig.sgd(0.05, 0.9, 0), LearningRateSchedule.constant(), s.device(), 1);
+    DpSgdConfig config = config(s);
     int examples = s.batch() * s.recordsPerUser();
     try (DpTrainer dp = DpTrainer.create(s.spec(), config);
         DpTrainer plain = DpTrainer.create(s.spec(), config)) {
@@ -69,15 +75,12 @@ public final class DpStepBenchmark {
       }
       long[] dpNanos = new long[s.steps()];
       long[] plainNanos = new long[s.steps()];
-      long dpPeak = 0;
-      long plainPeak = 0;
       for (int i = 0; i < s.steps(); i++) {
         List<UserExamples> users = batches.get(i % batches.size());
         // alternate which goes first so neither always runs on a warm cache
         boolean dpFirst = i % 2 == 0;
         for (int k = 0; k < 2; k++) {
           boolean isDp = (k == 0) == dpFirst;
-          long rss = ResidentMemory.resetPeakAndRead();
           long t0 = System.nanoTime();
           if (isDp) {
             dp.step(users);
@@ -85,22 +88,53 @@ public final class DpStepBenchmark {
             plain.nonPrivateStep(users);
           }
           long t1 = System.nanoTime();
-          long peak = Math.max(0, ResidentMemory.peak() - rss);
           if (isDp) {
             dpNanos[i] = t1 - t0;
-            dpPeak = Math.max(dpPeak, peak);
           } else {
             plainNanos[i] = t1 - t0;
-            plainPeak = Math.max(plainPeak, peak);
           }
         }
       }
       return new Result(
           examples * s.steps() / (Arrays.stream(dpNanos).sum() / 1e9),
           examples * s.steps() / (Arrays.stream(plainNanos).sum() / 1e9),
-          median(dpNanos) / 1e6, median(plainNanos) / 1e6, dpPeak, plainPeak,
-          dp.parameterCount());
+          median(dpNanos) / 1e6, median(plainNanos) / 1e6, -1, -1, dp.parameterCount());
     }
+  }
+
+  /**
+   * Peak resident memory of training with one kind of step, in bytes above the process's resident
+   * set before the trainer exists; 0 where /proc is unavailable.
+   *
+   * @param dp true for DP-SGD steps, false for non-private steps
+   */
+  public static long peakTrainingMemory(Settings s, boolean dp) {
+    List<List<UserExamples>> batches = new ArrayList<>();
+    Random r = new Random(1);
+    for (int b = 0; b < 4; b++) {
+      batches.add(randomBatch(s.spec(), s.batch(), s.recordsPerUser(), r));
+    }
+    DpSgdConfig config = config(s);
+    // start the engine first so that its libraries are part of the baseline
+    try (DpTrainer warm = DpTrainer.create(ModelSpec.parse("logreg:2-2"), config.withMaxRecordsPerUser(1))) {
+      warm.step(List.of());
+    }
+    long baseline = ResidentMemory.resetPeakAndRead();
+    try (DpTrainer t = DpTrainer.create(s.spec(), config)) {
+      for (int i = 0; i < s.warmup() + s.steps(); i++) {
+        if (dp) {
+          t.step(batches.get(i % batches.size()));
+        } else {
+          t.nonPrivateStep(batches.get(i % batches.size()));
+        }
+      }
+      return Math.max(0, ResidentMemory.peak() - baseline);
+    }
+  }
+
+  private static DpSgdConfig config(Settings s) {
+    return new DpSgdConfig(1.0, Double.parseDouble(System.getProperty("bench.sigma", "1")), s.batch(), s.recordsPerUser(),
+        OptimizerConfig.sgd(0.05, 0.9, 0), LearningRateSchedule.constant(), s.device(), 1);
   }
 
   private static double median(long[] v) {

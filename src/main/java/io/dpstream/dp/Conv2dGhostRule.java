@@ -1,8 +1,14 @@
 package io.dpstream.dp;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.DataType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Conv2dGhostRule implements GhostRule<Layers.Convolution> {
 
-  private final Map<List<Long>, long[]> unfoldIndex = new ConcurrentHashMap<>();
+  /** im2col indices by input geometry, in read-only direct buffers that arrays alias (no copy). */
+  private final Map<List<Long>, ByteBuffer> unfoldIndex = new ConcurrentHashMap<>();
 
   @Override
   public UserGradients prepare(Layers.Convolution layer, List<Tape.Tap> taps, UserLayout layout) {
@@ -31,16 +38,39 @@ final class Conv2dGhostRule implements GhostRule<Layers.Convolution> {
     long outChannels = os.get(1);
     long positions = os.get(2) * os.get(3);
     long patch = channels * layer.kernel * layer.kernel;
-    long[] index = unfoldIndex.computeIfAbsent(
+    ByteBuffer index = unfoldIndex.computeIfAbsent(
         List.of(channels, xs.get(2), xs.get(3), os.get(2), os.get(3),
             (long) layer.kernel, (long) layer.stride, (long) layer.padding),
-        k -> unfold(k));
-    NDArray flat = x.reshape(n, -1);
-    flat = flat.concat(flat.getManager().zeros(new Shape(n, 1)), 1);
-    NDArray patches = flat.get(new NDIndex(":, {}", flat.getManager().create(index)))
-        .reshape(n, patch, positions);
+        k -> {
+          long[] ix = unfold(k);
+          ByteBuffer b = ByteBuffer.allocateDirect(8 * ix.length).order(ByteOrder.nativeOrder());
+          b.asLongBuffer().put(ix);
+          return b.asReadOnlyBuffer().order(ByteOrder.nativeOrder());
+        });
+    NDManager outer = x.getManager();
+    NDArray indexArray = outer.create(index.duplicate().order(ByteOrder.nativeOrder()),
+        new Shape(index.capacity() / 8), DataType.INT64);
+    // unfold a chunk of examples at a time, so the patches never take more than ~4 MB
+    long chunk = Math.max(1, (1L << 20) / (patch * positions));
     NDArray o3 = o.reshape(n, outChannels, positions);
-    NDArray weightGrad = o3.batchMatMul(patches.transpose(0, 2, 1))
+    NDList parts = new NDList();
+    for (long start = 0; start < n; start += chunk) {
+      long end = Math.min(n, start + chunk);
+      try (NDManager scratch = outer.newSubManager()) {
+        NDArray xc = x.get(new NDIndex(start + ":" + end));
+        xc.attach(scratch);
+        NDArray flat = xc.reshape(end - start, -1);
+        flat = flat.concat(scratch.zeros(new Shape(end - start, 1)), 1);
+        NDArray patches = flat.get(new NDIndex(":, {}", indexArray))
+            .reshape(end - start, patch, positions);
+        NDArray oc = o3.get(new NDIndex(start + ":" + end));
+        oc.attach(scratch);
+        NDArray g = oc.batchMatMul(patches.transpose(0, 2, 1));
+        g.attach(outer);
+        parts.add(g);
+      }
+    }
+    NDArray weightGrad = (parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 0))
         .reshape(n, outChannels, channels, layer.kernel, layer.kernel);
     NDArray biasGrad = o3.sum(new int[] {2});
     return new MaterializedGradients(List.of(weightGrad, biasGrad), layout);

@@ -33,6 +33,7 @@ public final class DpTrainer implements AutoCloseable {
   private final ParameterOptimizer optimizer;
   private final GhostClipper clipper;
   private final GaussianNoise noise;
+  private final StagingBuffers staging = new StagingBuffers();
   private long stepsTaken;
 
   private DpTrainer(ModelSpec spec, DpSgdConfig config) {
@@ -154,7 +155,7 @@ public final class DpTrainer implements AutoCloseable {
       return new GhostClipper.ClippedSum(zeros, 0, Double.NaN);
     }
     Batch batch = encode(sampled, step);
-    UserLayout layout = UserLayout.of(sampled, step);
+    UserLayout layout = UserLayout.of(sampled, step, staging);
     return clipper.clipAndAccumulate(batch, layout, config.clipNorm(), step);
   }
 
@@ -203,7 +204,7 @@ public final class DpTrainer implements AutoCloseable {
       } else {
         try (NDManager pass = step.newSubManager()) {
           Batch batch = encode(sampled, pass);
-          UserLayout layout = UserLayout.of(sampled, pass);
+          UserLayout layout = UserLayout.of(sampled, pass, staging);
           NDArray total;
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray out = model.forward(batch, null);
@@ -211,7 +212,7 @@ public final class DpTrainer implements AutoCloseable {
                 .sum().div((float) config.expectedBatchSize());
             collector.backward(total);
           }
-          loss = total.getFloat() * config.expectedBatchSize() / sampled.size();
+          loss = StagingBuffers.scalar(total) * config.expectedBatchSize() / sampled.size();
         }
         for (Parameter p : model.parameters) {
           NDArray g = p.array().getGradient();
@@ -259,7 +260,7 @@ public final class DpTrainer implements AutoCloseable {
         users.add(u.userId());
       }
     }
-    return Batch.encode(model.spec, examples, users, step);
+    return Batch.encode(model.spec, examples, users, step, staging);
   }
 
   /** Parameters by saved name, in model order. */

@@ -17,11 +17,12 @@ final class EmbeddingGhostRule implements GhostRule<Layers.Embedding> {
   public UserGradients prepare(Layers.Embedding layer, List<Tape.Tap> taps, UserLayout layout) {
     NDArray normSquared = null;
     for (Tape.Tap tap : taps) {
-      NDArray ow = UserLayout.scaleRows(tap.outputGradient(), layout.exampleWeight);
       NDArray part;
       if (layout.singleRecord()) {
-        part = ow.square().sum(new int[] {1});
+        NDArray w = layout.exampleWeight;
+        part = UserLayout.rowSquaredNorms(tap.outputGradient()).muli(w).muli(w);
       } else {
+        NDArray ow = UserLayout.scaleRows(tap.outputGradient(), layout.exampleWeight);
         NDArray op = layout.padded(ow);
         NDArray ids = layout.padded(tap.input());
         NDArray same = ids.expandDims(2).eq(ids.expandDims(1)).toType(DataType.FLOAT32, false);

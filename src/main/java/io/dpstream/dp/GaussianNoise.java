@@ -40,6 +40,7 @@ final class GaussianNoise implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final StagingBuffers staging = new StagingBuffers();
   private CompletableFuture<NDArray> prepared;
   private long preparedSize = -1;
   private double preparedStd = Double.NaN;
@@ -73,7 +74,8 @@ final class GaussianNoise implements AutoCloseable {
         throw new IllegalStateException("noise generation failed", e.getCause());
       }
     } else {
-      noise = draw(holder, size, std);
+      // on the producer thread too: draws never overlap, so they can share one staging area
+      noise = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer).join();
     }
     noise.attach(owner);
     preparedSize = size;
@@ -82,8 +84,8 @@ final class GaussianNoise implements AutoCloseable {
     return noise;
   }
 
-  /** Noise from a fresh key, drawn now on the calling thread, owned by {@code m}. */
-  NDArray draw(NDManager m, long size, double std) {
+  /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
+  private NDArray draw(NDManager m, long size, double std) {
     int n = Math.toIntExact(size);
     byte[] key = new byte[32];
     seeds.nextBytes(key);
@@ -101,7 +103,7 @@ final class GaussianNoise implements AutoCloseable {
       int k = words.get(i) >>> 8;
       v[i] = (2 * k + 1) * 0x1p-24f - 1f; // 2k + 1 < 2²⁵: exact in float32, as is the result
     }
-    NDArray uniform = m.create(v, new Shape(n));
+    NDArray uniform = staging.floats(m, "uniform", v, new Shape(n));
     NDArray z = uniform.erfinv().muli((float) (Math.sqrt(2.0) * std));
     uniform.close();
     return z;

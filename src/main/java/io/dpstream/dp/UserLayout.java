@@ -34,7 +34,7 @@ final class UserLayout {
     this.singleRecord = singleRecord;
   }
 
-  static UserLayout of(List<UserExamples> sampled, NDManager m) {
+  static UserLayout of(List<UserExamples> sampled, NDManager m, StagingBuffers staging) {
     int u = sampled.size();
     int n = 0;
     int maxRecords = 0;
@@ -57,7 +57,8 @@ final class UserLayout {
         i++;
       }
     }
-    return new UserLayout(u, n, maxRecords, m.create(weight), m.create(user), m.create(pad),
+    return new UserLayout(u, n, maxRecords, staging.floats(m, "weight", weight, new Shape(n)),
+        staging.longs(m, "user", user, new Shape(n)), staging.longs(m, "pad", pad, new Shape(pad.length)),
         maxRecords == 1);
   }
 
@@ -85,6 +86,16 @@ final class UserLayout {
   /** Per-user values (U) spread to that user's examples (N). */
   NDArray toExamples(NDArray perUser) {
     return singleRecord ? perUser : perUser.get(new NDIndex("{}", exampleUser));
+  }
+
+  /**
+   * Squared L2 norm of each row of (N, ...), as (N) batched dot products: no row-sized temporary
+   * such as {@code square()} would make.
+   */
+  static NDArray rowSquaredNorms(NDArray rows) {
+    long n = rows.getShape().get(0);
+    NDArray flat = rows.reshape(n, 1, -1);
+    return flat.batchMatMul(flat.transpose(0, 2, 1)).reshape(n);
   }
 
   /** Scales the rows of (N, ...) by a (N) vector. */

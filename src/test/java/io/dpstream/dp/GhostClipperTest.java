@@ -61,8 +61,9 @@ class GhostClipperTest {
         float[] expected = clippedSum(userGrads, norms, clip);
         try (NDManager step = m.newSubManager()) {
           List<Example> flat = users.stream().flatMap(u -> u.examples().stream()).toList();
-          Batch batch = Batch.encode(spec, flat, null, step);
-          UserLayout layout = UserLayout.of(users, step);
+          StagingBuffers staging = new StagingBuffers();
+          Batch batch = Batch.encode(spec, flat, null, step, staging);
+          UserLayout layout = UserLayout.of(users, step, staging);
           GhostClipper.ClippedSum got =
               new GhostClipper(model).clipAndAccumulate(batch, layout, clip, step);
           float[] actual = concat(got.sums());
@@ -117,7 +118,7 @@ class GhostClipperTest {
         float[] sum = null;
         for (Example e : u.examples()) {
           try (NDManager one = m.newSubManager()) {
-            Batch b = Batch.encode(model.spec, List.of(e), null, one);
+            Batch b = Batch.encode(model.spec, List.of(e), null, one, new StagingBuffers());
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
               NDArray loss = Batch.perExampleLoss(model.spec.task(), model.forward(b, null), b).sum();
               gc.backward(loss);
