@@ -133,7 +133,7 @@ public final class DpStepBenchmark {
   }
 
   private static DpSgdConfig config(Settings s) {
-    return new DpSgdConfig(1.0, Double.parseDouble(System.getProperty("bench.sigma", "1")), s.batch(), s.recordsPerUser(),
+    return new DpSgdConfig(1.0, 1.0, s.batch(), s.recordsPerUser(),
         OptimizerConfig.sgd(0.05, 0.9, 0), LearningRateSchedule.constant(), s.device(), 1);
   }
 
