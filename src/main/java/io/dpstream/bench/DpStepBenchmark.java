@@ -23,7 +23,8 @@ import java.util.Random;
  * same engine ({@link DpTrainer#nonPrivateStep}).
  *
  * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
- * first alternated too) so both see the same machine load, threads and JIT state.
+ * first alternated too) so both see the same machine load, threads and JIT state; examples per
+ * second at the median step time of each kind.
  *
  * <p>Memory ({@link #peakTrainingMemory}): one kind of step alone in a fresh process, as the peak
  * resident set (VmHWM, Linux) minus the resident set just before the trainer is built: the model,
@@ -95,9 +96,9 @@ public final class DpStepBenchmark {
           }
         }
       }
+      // the median step: robust to other processes' bursts on a shared machine
       return new Result(
-          examples * s.steps() / (Arrays.stream(dpNanos).sum() / 1e9),
-          examples * s.steps() / (Arrays.stream(plainNanos).sum() / 1e9),
+          examples / (median(dpNanos) / 1e9), examples / (median(plainNanos) / 1e9),
           median(dpNanos) / 1e6, median(plainNanos) / 1e6, -1, -1, dp.parameterCount());
     }
   }

@@ -22,9 +22,12 @@ final class UserLayout {
   /** (U·M) int64 index into the examples, or N for a padding slot. */
   final NDArray padIndex;
   private final boolean singleRecord;
+  /** Every user has maxRecords records: padding is the identity and (N, ...) reshapes to (U, M, ...). */
+  private final boolean uniform;
 
   private UserLayout(int users, int examples, int maxRecords, NDArray exampleWeight,
       NDArray exampleUser, NDArray padIndex, boolean singleRecord) {
+    this.uniform = examples == users * maxRecords;
     this.users = users;
     this.examples = examples;
     this.maxRecords = maxRecords;
@@ -70,6 +73,9 @@ final class UserLayout {
   /** (N, ...) per-example rows to (U, M, ...) with zero rows in padding slots. */
   NDArray padded(NDArray perExample) {
     Shape row = perExample.getShape().slice(1);
+    if (uniform) {
+      return perExample.reshape(new Shape(users, maxRecords).addAll(row));
+    }
     NDArray withZero = perExample.concat(perExample.getManager().zeros(new Shape(1).addAll(row)), 0);
     NDArray gathered = withZero.get(new NDIndex("{}", padIndex));
     return gathered.reshape(new Shape(users, maxRecords).addAll(row));

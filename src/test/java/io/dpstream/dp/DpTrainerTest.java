@@ -177,6 +177,39 @@ class DpTrainerTest {
   }
 
   @Test
+  void predictorServesConcurrentCalls() throws Exception {
+    ModelSpec spec = ModelSpec.parse("mlp:6-5-3");
+    try (DpTrainer t = DpTrainer.create(spec, exact(4, 1, OptimizerConfig.sgd(0.1, 0, 0)));
+        Predictor p = Predictor.load(t.saveParameters(), DeviceChoice.CPU)) {
+      List<Example> examples = GhostClipperTest.randomUsers(spec, 32, 1, new Random(4)).stream()
+          .map(u -> u.examples().get(0)).toList();
+      float[][] expected = p.predict(examples);
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<float[][]>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          results.add(pool.submit(() -> p.predict(examples)));
+        }
+        for (var f : results) {
+          float[][] got = f.get();
+          for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], got[i], 0f);
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (float[] row : expected) {
+        double sum = 0;
+        for (float v : row) {
+          sum += v;
+        }
+        assertEquals(1, sum, 1e-5, "probabilities sum to 1");
+      }
+    }
+  }
+
+  @Test
   void refusesUsersWithTooManyRecords() {
     ModelSpec spec = ModelSpec.parse("logreg:6-3");
     try (DpTrainer t = DpTrainer.create(spec, DpSgdConfig.of(1, 1, 4))) {

@@ -43,10 +43,14 @@ class GhostClipperTest {
     }
     args.add(Arguments.of("cnn:mnist", 1));
     args.add(Arguments.of("cnn:mnist", 2));
+    // every user with exactly 2 records (the unpadded layout)
+    args.add(Arguments.of("mlp:6-5-3", -2));
+    args.add(Arguments.of("embed:5x3,4x2+2-4-1", -2));
+    args.add(Arguments.of(CONV, -2));
     return args.stream();
   }
 
-  @ParameterizedTest(name = "{0}, up to {1} records per user")
+  @ParameterizedTest(name = "{0}, up to {1} records per user (negative: exactly)")
   @MethodSource("cases")
   void clippedSumEqualsNaivePerExampleComputation(String specText, int maxRecords) {
     ModelSpec spec = ModelSpec.parse(specText);
@@ -78,7 +82,10 @@ class GhostClipperTest {
     }
   }
 
-  /** Users with 1..maxRecords records of random features, small-vocabulary ids, labels/targets. */
+  /**
+   * Users with 1..maxRecords records (exactly −maxRecords when negative) of random features,
+   * small-vocabulary ids, labels/targets.
+   */
   static List<UserExamples> randomUsers(ModelSpec spec, int count, int maxRecords, Random r) {
     int classes = spec.task() == ModelSpec.Task.CLASSIFICATION ? Batch.outputWidth(spec) : 1;
     List<Integer> vocab = spec.layers().stream()
@@ -87,7 +94,8 @@ class GhostClipperTest {
         .map(LayerSpec.Embedding.Field::vocabulary).toList();
     List<UserExamples> users = new ArrayList<>();
     for (int u = 0; u < count; u++) {
-      int records = maxRecords == 1 ? 1 : 1 + (u % maxRecords == 0 ? maxRecords - 1 : r.nextInt(maxRecords));
+      int records = maxRecords < 0 ? -maxRecords
+          : maxRecords == 1 ? 1 : 1 + (u % maxRecords == 0 ? maxRecords - 1 : r.nextInt(maxRecords));
       List<Example> ex = new ArrayList<>();
       for (int i = 0; i < records; i++) {
         float[] f = new float[spec.featureCount()];
