@@ -127,6 +127,7 @@ public final class DpTrainer implements AutoCloseable {
    *     the model (nothing is updated then)
    */
   public StepResult step(List<UserExamples> sampled) {
+    ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
     GhostClipper.ClippedSum clipped;
@@ -189,6 +190,7 @@ public final class DpTrainer implements AutoCloseable {
    * equivalence test. Never use it for published models.
    */
   public StepResult nonPrivateStep(List<UserExamples> sampled) {
+    ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
     double loss = Double.NaN;

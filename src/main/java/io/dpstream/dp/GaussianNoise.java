@@ -86,6 +86,7 @@ final class GaussianNoise implements AutoCloseable {
 
   /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
   private NDArray draw(NDManager m, long size, double std) {
+    ThreadGradMode.offOutsideCollectors();
     int n = Math.toIntExact(size);
     byte[] key = new byte[32];
     seeds.nextBytes(key);

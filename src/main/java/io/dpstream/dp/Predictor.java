@@ -65,6 +65,7 @@ public final class Predictor implements AutoCloseable {
    * @throws IllegalArgumentException when an example does not fit the model
    */
   public float[][] predict(List<Example> examples) {
+    ThreadGradMode.offOutsideCollectors();
     if (examples.isEmpty()) {
       return new float[0][];
     }
