@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         BenchPrivacyCommand.class,
         BenchGateCommand.class,
+        BenchStepCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -30,11 +30,13 @@ final class Batch {
   }
 
   /**
-   * Encodes examples; {@code users} gives the user of each example only for error messages.
+   * Encodes examples; {@code users} gives the user of each example only for error messages. The
+   * arrays alias {@code staging}'s buffers: valid until the same staging encodes again.
    *
    * @throws IllegalArgumentException naming the user and record that does not fit the spec
    */
-  static Batch encode(ModelSpec spec, List<Example> examples, List<String> users, NDManager m) {
+  static Batch encode(ModelSpec spec, List<Example> examples, List<String> users, NDManager m,
+      StagingBuffers staging) {
     int n = examples.size();
     int d = spec.featureCount();
     int f = spec.categoricalFieldCount();
@@ -82,11 +84,16 @@ final class Batch {
     for (int i = 0; i < spec.input().size(); i++) {
       shape[i + 1] = spec.input().get(i);
     }
-    NDArray features = d == 0 ? m.zeros(new Shape(shape)) : m.create(x, new Shape(shape));
-    NDArray idArray = f == 0 ? null : m.create(ids, new Shape(n, f));
-    NDArray labelArray =
-        spec.task() == ModelSpec.Task.CLASSIFICATION ? m.create(labels) : null;
-    NDArray targetArray = spec.task() == ModelSpec.Task.REGRESSION ? m.create(targets) : null;
+    NDArray features = d == 0
+        ? m.zeros(new Shape(shape))
+        : staging.floats(m, "features", x, new Shape(shape));
+    NDArray idArray = f == 0 ? null : staging.longs(m, "ids", ids, new Shape(n, f));
+    NDArray labelArray = spec.task() == ModelSpec.Task.CLASSIFICATION
+        ? staging.longs(m, "labels", labels, new Shape(n))
+        : null;
+    NDArray targetArray = spec.task() == ModelSpec.Task.REGRESSION
+        ? staging.floats(m, "targets", targets, new Shape(n))
+        : null;
     return new Batch(n, features, idArray, labelArray, targetArray);
   }
 

@@ -32,7 +32,8 @@ public final class DpTrainer implements AutoCloseable {
   private final DpSgdConfig config;
   private final ParameterOptimizer optimizer;
   private final GhostClipper clipper;
-  private final GaussianNoise noise = new GaussianNoise();
+  private final GaussianNoise noise;
+  private final StagingBuffers staging = new StagingBuffers();
   private long stepsTaken;
 
   private DpTrainer(ModelSpec spec, DpSgdConfig config) {
@@ -47,6 +48,7 @@ public final class DpTrainer implements AutoCloseable {
     this.config = config;
     this.optimizer = ParameterOptimizer.create(config.optimizer(), model.parameters, manager);
     this.clipper = new GhostClipper(model);
+    this.noise = new GaussianNoise(manager);
   }
 
   /**
@@ -130,7 +132,11 @@ public final class DpTrainer implements AutoCloseable {
     int records = checkRecords(sampled);
     GhostClipper.ClippedSum clipped;
     try (NDManager step = manager.newSubManager()) {
-      clipped = clipAndAccumulate(sampled, step);
+      try (NDManager pass = step.newSubManager()) {
+        // activations and output gradients are freed as soon as the clipped sum exists
+        clipped = clipAndAccumulate(sampled, pass);
+        clipped.sums().forEach(sum -> sum.attach(step));
+      }
       List<NDArray> noisy = addNoise(clipped.sums(), step);
       List<NDArray> gradient = normalise(noisy);
       optimizer.update(gradient, lr, stepsTaken + 1, step);
@@ -150,7 +156,7 @@ public final class DpTrainer implements AutoCloseable {
       return new GhostClipper.ClippedSum(zeros, 0, Double.NaN);
     }
     Batch batch = encode(sampled, step);
-    UserLayout layout = UserLayout.of(sampled, step);
+    UserLayout layout = UserLayout.of(sampled, step, staging);
     return clipper.clipAndAccumulate(batch, layout, config.clipNorm(), step);
   }
 
@@ -160,8 +166,7 @@ public final class DpTrainer implements AutoCloseable {
     if (std == 0) {
       return sums;
     }
-    long total = sums.stream().mapToLong(NDArray::size).sum();
-    NDArray flat = noise.sample(step, total, std);
+    NDArray flat = noise.next(sums.stream().mapToLong(NDArray::size).sum(), std, step);
     long offset = 0;
     for (NDArray s : sums) {
       long size = s.size();
@@ -185,6 +190,7 @@ public final class DpTrainer implements AutoCloseable {
    * equivalence test. Never use it for published models.
    */
   public StepResult nonPrivateStep(List<UserExamples> sampled) {
+    ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
     double loss = Double.NaN;
@@ -198,24 +204,29 @@ public final class DpTrainer implements AutoCloseable {
           gradients.add(step.zeros(p.array().getShape()));
         }
       } else {
-        Batch batch = encode(sampled, step);
-        UserLayout layout = UserLayout.of(sampled, step);
-        NDArray total;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          NDArray out = model.forward(batch, null);
-          total = Batch.perExampleLoss(model.spec.task(), out, batch).mul(layout.exampleWeight)
-              .sum().div((float) config.expectedBatchSize());
-          collector.backward(total);
+        try (NDManager pass = step.newSubManager()) {
+          Batch batch = encode(sampled, pass);
+          UserLayout layout = UserLayout.of(sampled, pass, staging);
+          NDArray total;
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray out = model.forward(batch, null);
+            total = Batch.perExampleLoss(model.spec.task(), out, batch).mul(layout.exampleWeight)
+                .sum().div((float) config.expectedBatchSize());
+            collector.backward(total);
+          }
+          loss = StagingBuffers.scalar(total) * config.expectedBatchSize() / sampled.size();
         }
-        loss = total.getFloat() * config.expectedBatchSize() / sampled.size();
         for (Parameter p : model.parameters) {
           NDArray g = p.array().getGradient();
           g.attach(step);
-          gradients.add(g.duplicate());
-          g.muli(0);
+          gradients.add(g);
         }
       }
       optimizer.update(gradients, lr, stepsTaken + 1, step);
+      if (!sampled.isEmpty()) {
+        // gradients accumulate in the parameters' .grad: clear them for the next step
+        gradients.forEach(g -> g.muli(0));
+      }
     } finally {
       for (Parameter p : model.parameters) {
         p.array().setRequiresGradient(false);
@@ -251,7 +262,7 @@ public final class DpTrainer implements AutoCloseable {
         users.add(u.userId());
       }
     }
-    return Batch.encode(model.spec, examples, users, step);
+    return Batch.encode(model.spec, examples, users, step, staging);
   }
 
   /** Parameters by saved name, in model order. */
@@ -308,6 +319,7 @@ public final class DpTrainer implements AutoCloseable {
 
   /** Number of native arrays owned by the model's manager (constant across steps). */
   int ownedArrayCount() {
+    noise.awaitPrepared();
     return manager.getManagedArrays().size();
   }
 
@@ -317,6 +329,7 @@ public final class DpTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    noise.close();
     manager.close();
   }
 }

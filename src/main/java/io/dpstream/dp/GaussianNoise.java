@@ -8,40 +8,85 @@ import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Gaussian noise for one step, N(0, std²) per coordinate (DESIGN §2, step 4).
+ * Gaussian noise for DP-SGD steps, N(0, std²) per coordinate (DESIGN §2, step 4).
  *
- * <p>Each call draws a fresh 256-bit key from {@link SecureRandom} and reads uniforms from the
- * AES-256-CTR key stream: a cryptographically secure generator seeded anew every step, so the
- * noise of one step cannot be predicted from any other step's, nor recovered by searching a small
- * seed space (a 32-bit engine seed would allow exactly that). Each 32-bit word gives a 24-bit
- * uniform v = (2k + 1)/2²⁴ − 1 in the open interval (−1, 1), and z = √2·erfinv(v) is computed on
- * the model's device (inverse-CDF sampling). As in every float32 DP library, the samples are
- * discretised (tails beyond about 5.4σ are not produced); the floating-point attacks of Mironov
- * 2012 on the Laplace mechanism are not addressed here.
+ * <p>Every step's noise comes from a fresh 256-bit key drawn from {@link SecureRandom}, expanded
+ * by AES-256-CTR: a cryptographically secure generator seeded anew every step, so one step's
+ * noise cannot be predicted from another's nor recovered by searching a seed space. (PyTorch's
+ * CPU generator, mt19937, keeps only 32 bits of its seed, which an attacker could enumerate.)
+ * The top 24 bits k of each 32-bit word give v = (2k + 1)/2²⁴ − 1, exact in float32 and inside
+ * (−1, 1), and z = √2·erfinv(v) is computed on the model's device (inverse-CDF sampling).
+ * Samples are discretised and |z| ≤ 5.4; the floating-point attacks of Mironov 2012 are not
+ * addressed, as in other float32 DP-SGD libraries.
+ *
+ * <p>The noise does not depend on data, so a daemon thread prepares the next step's noise on the
+ * device while the current step runs; a step only adds it. {@link #close()} stops the thread.
  */
-final class GaussianNoise {
+final class GaussianNoise implements AutoCloseable {
   private final SecureRandom seeds;
+  private final NDManager holder;
+  private final ExecutorService producer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "dp-noise");
+    t.setDaemon(true);
+    return t;
+  });
+  private final StagingBuffers staging = new StagingBuffers();
+  private CompletableFuture<NDArray> prepared;
+  private long preparedSize = -1;
+  private double preparedStd = Double.NaN;
 
-  GaussianNoise() {
-    this(new SecureRandom());
+  /** @param parent manager on the model's device; noise waits in a child of it */
+  GaussianNoise(NDManager parent) {
+    this(parent, new SecureRandom());
   }
 
-  GaussianNoise(SecureRandom seeds) {
+  GaussianNoise(NDManager parent, SecureRandom seeds) {
     this.seeds = seeds;
+    this.holder = parent.newSubManager();
   }
 
   /**
-   * Noise of the given total size, as one flat float32 array on {@code m}'s device.
+   * One step's noise: a flat float32 array of {@code size} draws of N(0, std²), owned by
+   * {@code owner} on return. Starts preparing the next step's noise of the same size and std.
    *
    * @param size number of coordinates, >= 0
    * @param std standard deviation σ·C, >= 0
    */
-  NDArray sample(NDManager m, long size, double std) {
+  synchronized NDArray next(long size, double std, NDManager owner) {
+    NDArray noise;
+    if (prepared != null && preparedSize == size && preparedStd == std) {
+      try {
+        noise = prepared.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for noise", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("noise generation failed", e.getCause());
+      }
+    } else {
+      // on the producer thread too: draws never overlap, so they can share one staging area
+      noise = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer).join();
+    }
+    noise.attach(owner);
+    preparedSize = size;
+    preparedStd = std;
+    prepared = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer);
+    return noise;
+  }
+
+  /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
+  private NDArray draw(NDManager m, long size, double std) {
+    ThreadGradMode.offOutsideCollectors();
     int n = Math.toIntExact(size);
     byte[] key = new byte[32];
     seeds.nextBytes(key);
@@ -49,7 +94,7 @@ final class GaussianNoise {
     try {
       Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
       aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-      stream = aes.doFinal(new byte[4 * n]);
+      stream = aes.doFinal(new byte[Math.multiplyExact(4, n)]);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-CTR is not available in this JVM", e);
     }
@@ -57,8 +102,29 @@ final class GaussianNoise {
     float[] v = new float[n];
     for (int i = 0; i < n; i++) {
       int k = words.get(i) >>> 8;
-      v[i] = (float) ((2.0 * k + 1.0) / (1 << 24) - 1.0);
+      v[i] = (2 * k + 1) * 0x1p-24f - 1f; // 2k + 1 < 2²⁵: exact in float32, as is the result
     }
-    return m.create(v, new Shape(n)).erfinv().mul((float) (Math.sqrt(2.0) * std));
+    NDArray uniform = staging.floats(m, "uniform", v, new Shape(n));
+    NDArray z = uniform.erfinv().muli((float) (Math.sqrt(2.0) * std));
+    uniform.close();
+    return z;
+  }
+
+  /** Waits until the next step's noise is ready (for tests that count native arrays). */
+  synchronized void awaitPrepared() {
+    if (prepared != null) {
+      prepared.join();
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    producer.shutdownNow();
+    try {
+      producer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    holder.close();
   }
 }

@@ -58,9 +58,10 @@ final class GhostClipper {
     for (GhostRule.UserGradients g : prepared) {
       sums.addAll(g.clippedSum(userScale, exampleScale));
     }
-    double clipped = norms.gt(clipNorm).sum().getLong() / (double) layout.users;
-    double meanLoss = perExampleLoss.stopGradient().mul(layout.exampleWeight).sum().getFloat()
-        / layout.users;
+    double clipped = StagingBuffers.scalar(norms.gt(clipNorm).sum()) / layout.users;
+    double meanLoss =
+        StagingBuffers.scalar(perExampleLoss.stopGradient().mul(layout.exampleWeight).sum())
+            / layout.users;
     return new ClippedSum(sums, clipped, meanLoss);
   }
 }

@@ -17,11 +17,13 @@ final class LinearGhostRule implements GhostRule<Layers.Linear> {
     Tape.Tap tap = taps.get(0);
     NDArray a = tap.input();
     NDArray o = tap.outputGradient();
-    NDArray ow = UserLayout.scaleRows(o, layout.exampleWeight);
     NDArray normSquared;
     if (layout.singleRecord()) {
-      normSquared = a.square().sum(new int[] {1}).add(1).mul(ow.square().sum(new int[] {1}));
+      NDArray w = layout.exampleWeight;
+      normSquared = UserLayout.rowSquaredNorms(a).addi(1)
+          .muli(UserLayout.rowSquaredNorms(o)).muli(w).muli(w);
     } else {
+      NDArray ow = UserLayout.scaleRows(o, layout.exampleWeight);
       NDArray ap = layout.padded(a);
       NDArray op = layout.padded(ow);
       NDArray gramA = ap.batchMatMul(ap.transpose(0, 2, 1));

@@ -11,21 +11,30 @@ import java.util.List;
  * the norm, so cross terms are exact.
  */
 final class MaterializedGradients implements GhostRule.UserGradients {
-  private final List<NDArray> perUser = new ArrayList<>();
+  /** Per-user gradients (U, ...), or per-example ones (N, ...) when every user has one record. */
+  private final List<NDArray> rows = new ArrayList<>();
   private final List<long[]> shapes = new ArrayList<>();
+  private final boolean perExample;
   private NDArray normSquared;
 
   /**
-   * @param perExample per-example gradients, (N, parameter shape...) each
+   * @param perExampleGradients per-example gradients, (N, parameter shape...) each
    * @param layout the step's user layout
    */
-  MaterializedGradients(List<NDArray> perExample, UserLayout layout) {
-    for (NDArray g : perExample) {
-      NDArray u = layout.userSum(UserLayout.scaleRows(g, layout.exampleWeight));
-      perUser.add(u);
+  MaterializedGradients(List<NDArray> perExampleGradients, UserLayout layout) {
+    perExample = layout.singleRecord();
+    for (NDArray g : perExampleGradients) {
       shapes.add(g.getShape().slice(1).getShape());
-      NDArray sq = u.reshape(u.getShape().get(0), -1).square().sum(new int[] {1});
-      normSquared = normSquared == null ? sq : normSquared.add(sq);
+      NDArray flat = g.reshape(g.getShape().get(0), -1);
+      NDArray row = perExample
+          ? flat // weights are applied as scalars below, no copy
+          : layout.userSum(UserLayout.scaleRows(flat, layout.exampleWeight));
+      rows.add(row);
+      NDArray sq = UserLayout.rowSquaredNorms(row);
+      normSquared = normSquared == null ? sq : normSquared.addi(sq);
+    }
+    if (perExample) {
+      normSquared.muli(layout.exampleWeight).muli(layout.exampleWeight);
     }
   }
 
@@ -36,10 +45,10 @@ final class MaterializedGradients implements GhostRule.UserGradients {
 
   @Override
   public List<NDArray> clippedSum(NDArray userScale, NDArray exampleScale) {
+    NDArray scale = (perExample ? exampleScale : userScale).expandDims(0);
     List<NDArray> sums = new ArrayList<>();
-    for (int p = 0; p < perUser.size(); p++) {
-      NDArray flat = perUser.get(p).reshape(perUser.get(p).getShape().get(0), -1);
-      sums.add(userScale.expandDims(0).matMul(flat).reshape(shapes.get(p)));
+    for (int p = 0; p < rows.size(); p++) {
+      sums.add(scale.matMul(rows.get(p)).reshape(shapes.get(p)));
     }
     return sums;
   }

@@ -39,17 +39,20 @@ abstract class ParameterOptimizer {
   /** Optimiser state by saved name ({@code optimizer.<parameter>.<buffer>}), in a fixed order. */
   abstract Map<String, NDArray> state();
 
-  /** Moves the result of an operation on a long-lived array into the step's manager. */
-  static NDArray temp(NDArray a, NDManager step) {
-    a.attach(step);
+  /**
+   * Moves the result of an operation on a long-lived array (which DJL would attach to the model's
+   * manager) into a short-lived one.
+   */
+  static NDArray temp(NDArray a, NDManager scratch) {
+    a.attach(scratch);
     return a;
   }
 
-  NDArray decayed(NDArray g, Parameter p, NDManager step) {
+  NDArray decayed(NDArray g, Parameter p, NDManager scratch) {
     if (config.weightDecay() == 0) {
       return g;
     }
-    return g.addi(temp(p.array().mul((float) config.weightDecay()), step));
+    return g.addi(temp(p.array().mul((float) config.weightDecay()), scratch));
   }
 
   /** Heavy-ball SGD as torch.optim.SGD: b ← μ·b + g; θ ← θ − lr·b (b = g at μ = 0). */
@@ -69,13 +72,15 @@ abstract class ParameterOptimizer {
     void update(List<NDArray> gradients, double learningRate, long t, NDManager step) {
       for (int i = 0; i < parameters.size(); i++) {
         Parameter p = parameters.get(i);
-        NDArray g = decayed(gradients.get(i), p, step);
-        if (config.momentum() > 0) {
-          NDArray b = momentum.get("optimizer." + p.name() + ".momentum_buffer");
-          b.muli((float) config.momentum()).addi(g);
-          p.array().subi(temp(b.mul((float) learningRate), step));
-        } else {
-          p.array().subi(g.muli((float) learningRate));
+        try (NDManager scratch = step.newSubManager()) {
+          NDArray g = decayed(gradients.get(i), p, scratch);
+          if (config.momentum() > 0) {
+            NDArray b = momentum.get("optimizer." + p.name() + ".momentum_buffer");
+            b.muli((float) config.momentum()).addi(g);
+            p.array().subi(temp(b.mul((float) learningRate), scratch));
+          } else {
+            p.array().subi(g.muli((float) learningRate));
+          }
         }
       }
     }
@@ -109,15 +114,18 @@ abstract class ParameterOptimizer {
       double correction2 = 1 - Math.pow(config.beta2(), t);
       for (int i = 0; i < parameters.size(); i++) {
         Parameter p = parameters.get(i);
-        NDArray g = decayed(gradients.get(i), p, step);
-        NDArray m = state.get("optimizer." + p.name() + ".exp_avg");
-        NDArray v = state.get("optimizer." + p.name() + ".exp_avg_sq");
-        m.muli(b1).addi(g.mul(1 - b1));
-        v.muli(b2).addi(g.square().muli(1 - b2));
-        NDArray denominator = temp(v.div((float) correction2), step).sqrt()
-            .addi((float) config.epsilon());
-        NDArray update = temp(m.mul((float) (learningRate / correction1)), step).divi(denominator);
-        p.array().subi(update);
+        try (NDManager scratch = step.newSubManager()) {
+          NDArray g = decayed(gradients.get(i), p, scratch);
+          NDArray m = state.get("optimizer." + p.name() + ".exp_avg");
+          NDArray v = state.get("optimizer." + p.name() + ".exp_avg_sq");
+          m.muli(b1).addi(temp(g.mul(1 - b1), scratch));
+          v.muli(b2).addi(g.muli(g).muli(1 - b2)); // g is not needed after this
+          NDArray denominator = temp(v.div((float) correction2), scratch).sqrt()
+              .addi((float) config.epsilon());
+          NDArray update =
+              temp(m.mul((float) (learningRate / correction1)), scratch).divi(denominator);
+          p.array().subi(update);
+        }
       }
     }
 

@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Inference with published parameters: class probabilities (softmax of the logits) for
  * classification, the predicted value for regression. Used by {@code serve}/{@code predict} and to
- * evaluate models on test sets. Safe for one thread at a time.
+ * evaluate models on test sets. {@link #predict} may be called from several threads at once.
  */
 public final class Predictor implements AutoCloseable {
   private final NDManager manager;
@@ -75,7 +75,8 @@ public final class Predictor implements AutoCloseable {
             model.spec.task() == ModelSpec.Task.REGRESSION ? 0.0 : null, 1f))
         .toList();
     try (NDManager m = manager.newSubManager()) {
-      Batch batch = Batch.encode(model.spec, unlabelled, null, m);
+      // a staging area per call: calls may run concurrently
+      Batch batch = Batch.encode(model.spec, unlabelled, null, m, new StagingBuffers());
       NDArray out = model.forward(batch, null);
       if (model.spec.task() == ModelSpec.Task.CLASSIFICATION) {
         out = out.softmax(1);

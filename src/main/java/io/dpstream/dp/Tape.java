@@ -38,7 +38,9 @@ final class Tape {
     NDArray probe = tape.manager.zeros(output.getShape(), output.getDataType(), output.getDevice());
     probe.setRequiresGradient(true);
     tape.taps.computeIfAbsent(layer, k -> new ArrayList<>()).add(new Tap(input, probe));
-    return output.add(probe);
+    // in place: the layers watched here do not keep their output for backward, so autograd
+    // accepts it, and no second output-sized array is made
+    return output.addi(probe);
   }
 
   List<Tap> taps(Layer layer) {

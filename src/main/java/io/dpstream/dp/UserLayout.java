@@ -22,9 +22,12 @@ final class UserLayout {
   /** (U·M) int64 index into the examples, or N for a padding slot. */
   final NDArray padIndex;
   private final boolean singleRecord;
+  /** Every user has maxRecords records: padding is the identity and (N, ...) reshapes to (U, M, ...). */
+  private final boolean uniform;
 
   private UserLayout(int users, int examples, int maxRecords, NDArray exampleWeight,
       NDArray exampleUser, NDArray padIndex, boolean singleRecord) {
+    this.uniform = examples == users * maxRecords;
     this.users = users;
     this.examples = examples;
     this.maxRecords = maxRecords;
@@ -34,7 +37,7 @@ final class UserLayout {
     this.singleRecord = singleRecord;
   }
 
-  static UserLayout of(List<UserExamples> sampled, NDManager m) {
+  static UserLayout of(List<UserExamples> sampled, NDManager m, StagingBuffers staging) {
     int u = sampled.size();
     int n = 0;
     int maxRecords = 0;
@@ -57,7 +60,8 @@ final class UserLayout {
         i++;
       }
     }
-    return new UserLayout(u, n, maxRecords, m.create(weight), m.create(user), m.create(pad),
+    return new UserLayout(u, n, maxRecords, staging.floats(m, "weight", weight, new Shape(n)),
+        staging.longs(m, "user", user, new Shape(n)), staging.longs(m, "pad", pad, new Shape(pad.length)),
         maxRecords == 1);
   }
 
@@ -69,6 +73,9 @@ final class UserLayout {
   /** (N, ...) per-example rows to (U, M, ...) with zero rows in padding slots. */
   NDArray padded(NDArray perExample) {
     Shape row = perExample.getShape().slice(1);
+    if (uniform) {
+      return perExample.reshape(new Shape(users, maxRecords).addAll(row));
+    }
     NDArray withZero = perExample.concat(perExample.getManager().zeros(new Shape(1).addAll(row)), 0);
     NDArray gathered = withZero.get(new NDIndex("{}", padIndex));
     return gathered.reshape(new Shape(users, maxRecords).addAll(row));
@@ -85,6 +92,16 @@ final class UserLayout {
   /** Per-user values (U) spread to that user's examples (N). */
   NDArray toExamples(NDArray perUser) {
     return singleRecord ? perUser : perUser.get(new NDIndex("{}", exampleUser));
+  }
+
+  /**
+   * Squared L2 norm of each row of (N, ...), as (N) batched dot products: no row-sized temporary
+   * such as {@code square()} would make.
+   */
+  static NDArray rowSquaredNorms(NDArray rows) {
+    long n = rows.getShape().get(0);
+    NDArray flat = rows.reshape(n, 1, -1);
+    return flat.batchMatMul(flat.transpose(0, 2, 1)).reshape(n);
   }
 
   /** Scales the rows of (N, ...) by a (N) vector. */

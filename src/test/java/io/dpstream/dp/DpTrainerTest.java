@@ -95,21 +95,37 @@ class DpTrainerTest {
     }
   }
 
+  /**
+   * Arrays of a step live in sub-managers closed with the step; step data reaches native memory
+   * through reused staging buffers. (DJL still makes a few-byte direct buffer per scalar operand,
+   * reclaimed by the garbage collector: hence a bound of 1 KiB per step, where copying each step's
+   * 200-feature batch into fresh buffers would cost about 20 KiB per step.)
+   */
   @Test
   void nativeMemoryDoesNotGrowAcrossSteps() {
-    ModelSpec spec = ModelSpec.parse("mlp:6-5-3");
+    ModelSpec spec = ModelSpec.parse("mlp:200-5-3");
     DpSgdConfig config = DpSgdConfig.of(1, 1, 8).withMaxRecordsPerUser(3)
         .withOptimizer(OptimizerConfig.adam(0.01, 0.1)).withDevice(DeviceChoice.CPU);
     try (DpTrainer t = DpTrainer.create(spec, config)) {
       Random r = new Random(1);
-      t.step(GhostClipperTest.randomUsers(spec, 8, 3, r));
+      // the largest batch first: staging buffers grow to the largest step, then stay
+      List<UserExamples> largest = GhostClipperTest.randomUsers(spec, 8, 1, r).stream()
+          .map(u -> new UserExamples(u.userId(), List.of(u.examples().get(0), u.examples().get(0),
+              u.examples().get(0)))).toList();
+      t.step(largest);
+      t.nonPrivateStep(largest);
       int owned = t.ownedArrayCount();
+      long direct = directBufferBytes();
+      int steps = 0;
       for (int s = 0; s < 30; s++) {
         t.step(GhostClipperTest.randomUsers(spec, 8, 3, r));
         t.step(List.of());
         t.nonPrivateStep(GhostClipperTest.randomUsers(spec, 8, 3, r));
+        steps += 3;
       }
       assertEquals(owned, t.ownedArrayCount(), "arrays left in the model's manager");
+      long growth = directBufferBytes() - direct;
+      assertTrue(growth < 1024L * steps, "direct buffers grew by " + growth + " bytes");
     }
   }
 
@@ -156,6 +172,39 @@ class DpTrainerTest {
         try (Predictor same = Predictor.load(spec, t.saveState(), DeviceChoice.AUTO)) {
           assertArrayEquals(out[2], same.predict(examples)[2], 1e-6f);
         }
+      }
+    }
+  }
+
+  @Test
+  void predictorServesConcurrentCalls() throws Exception {
+    ModelSpec spec = ModelSpec.parse("mlp:6-5-3");
+    try (DpTrainer t = DpTrainer.create(spec, exact(4, 1, OptimizerConfig.sgd(0.1, 0, 0)));
+        Predictor p = Predictor.load(t.saveParameters(), DeviceChoice.CPU)) {
+      List<Example> examples = GhostClipperTest.randomUsers(spec, 32, 1, new Random(4)).stream()
+          .map(u -> u.examples().get(0)).toList();
+      float[][] expected = p.predict(examples);
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<float[][]>> results = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          results.add(pool.submit(() -> p.predict(examples)));
+        }
+        for (var f : results) {
+          float[][] got = f.get();
+          for (int i = 0; i < expected.length; i++) {
+            assertArrayEquals(expected[i], got[i], 0f);
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (float[] row : expected) {
+        double sum = 0;
+        for (float v : row) {
+          sum += v;
+        }
+        assertEquals(1, sum, 1e-5, "probabilities sum to 1");
       }
     }
   }
@@ -217,6 +266,13 @@ class DpTrainerTest {
       f[k] = centres[label][k] + (float) r.nextGaussian();
     }
     return Example.classification(f, label);
+  }
+
+  private static long directBufferBytes() {
+    return java.lang.management.ManagementFactory
+        .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+        .filter(b -> b.getName().equals("direct"))
+        .mapToLong(java.lang.management.BufferPoolMXBean::getMemoryUsed).sum();
   }
 
   static float[] concat(Map<String, float[]> values) {

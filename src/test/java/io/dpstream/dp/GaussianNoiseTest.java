@@ -21,7 +21,10 @@ class GaussianNoiseTest {
     double std = 0.7;
     int n = 200_000;
     try (NDManager m = NDManager.newBaseManager()) {
-      float[] z = new GaussianNoise().sample(m, n, std).toFloatArray();
+      float[] z;
+      try (GaussianNoise noise = new GaussianNoise(m)) {
+        z = noise.next(n, std, m).toFloatArray();
+      }
       double[] x = new double[n];
       double sum = 0;
       double sq = 0;
@@ -44,9 +47,12 @@ class GaussianNoiseTest {
   @Test
   void everyCallDrawsFreshNoise() {
     try (NDManager m = NDManager.newBaseManager()) {
-      GaussianNoise noise = new GaussianNoise();
-      float[] a = noise.sample(m, 1000, 1).toFloatArray();
-      float[] b = noise.sample(m, 1000, 1).toFloatArray();
+      float[] a;
+      float[] b;
+      try (GaussianNoise noise = new GaussianNoise(m)) {
+        a = noise.next(1000, 1, m).toFloatArray();
+        b = noise.next(1000, 1, m).toFloatArray(); // the prepared one
+      }
       int equal = 0;
       for (int i = 0; i < a.length; i++) {
         equal += a[i] == b[i] ? 1 : 0;

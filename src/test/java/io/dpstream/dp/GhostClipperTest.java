@@ -43,10 +43,14 @@ class GhostClipperTest {
     }
     args.add(Arguments.of("cnn:mnist", 1));
     args.add(Arguments.of("cnn:mnist", 2));
+    // every user with exactly 2 records (the unpadded layout)
+    args.add(Arguments.of("mlp:6-5-3", -2));
+    args.add(Arguments.of("embed:5x3,4x2+2-4-1", -2));
+    args.add(Arguments.of(CONV, -2));
     return args.stream();
   }
 
-  @ParameterizedTest(name = "{0}, up to {1} records per user")
+  @ParameterizedTest(name = "{0}, up to {1} records per user (negative: exactly)")
   @MethodSource("cases")
   void clippedSumEqualsNaivePerExampleComputation(String specText, int maxRecords) {
     ModelSpec spec = ModelSpec.parse(specText);
@@ -61,8 +65,9 @@ class GhostClipperTest {
         float[] expected = clippedSum(userGrads, norms, clip);
         try (NDManager step = m.newSubManager()) {
           List<Example> flat = users.stream().flatMap(u -> u.examples().stream()).toList();
-          Batch batch = Batch.encode(spec, flat, null, step);
-          UserLayout layout = UserLayout.of(users, step);
+          StagingBuffers staging = new StagingBuffers();
+          Batch batch = Batch.encode(spec, flat, null, step, staging);
+          UserLayout layout = UserLayout.of(users, step, staging);
           GhostClipper.ClippedSum got =
               new GhostClipper(model).clipAndAccumulate(batch, layout, clip, step);
           float[] actual = concat(got.sums());
@@ -77,7 +82,10 @@ class GhostClipperTest {
     }
   }
 
-  /** Users with 1..maxRecords records of random features, small-vocabulary ids, labels/targets. */
+  /**
+   * Users with 1..maxRecords records (exactly −maxRecords when negative) of random features,
+   * small-vocabulary ids, labels/targets.
+   */
   static List<UserExamples> randomUsers(ModelSpec spec, int count, int maxRecords, Random r) {
     int classes = spec.task() == ModelSpec.Task.CLASSIFICATION ? Batch.outputWidth(spec) : 1;
     List<Integer> vocab = spec.layers().stream()
@@ -86,7 +94,8 @@ class GhostClipperTest {
         .map(LayerSpec.Embedding.Field::vocabulary).toList();
     List<UserExamples> users = new ArrayList<>();
     for (int u = 0; u < count; u++) {
-      int records = maxRecords == 1 ? 1 : 1 + (u % maxRecords == 0 ? maxRecords - 1 : r.nextInt(maxRecords));
+      int records = maxRecords < 0 ? -maxRecords
+          : maxRecords == 1 ? 1 : 1 + (u % maxRecords == 0 ? maxRecords - 1 : r.nextInt(maxRecords));
       List<Example> ex = new ArrayList<>();
       for (int i = 0; i < records; i++) {
         float[] f = new float[spec.featureCount()];
@@ -117,7 +126,7 @@ class GhostClipperTest {
         float[] sum = null;
         for (Example e : u.examples()) {
           try (NDManager one = m.newSubManager()) {
-            Batch b = Batch.encode(model.spec, List.of(e), null, one);
+            Batch b = Batch.encode(model.spec, List.of(e), null, one, new StagingBuffers());
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
               NDArray loss = Batch.perExampleLoss(model.spec.task(), model.forward(b, null), b).sum();
               gc.backward(loss);

@@ -1,0 +1,212 @@
+package io.dpstream.bench;
+
+import io.dpstream.dp.DeviceChoice;
+import io.dpstream.dp.DpSgdConfig;
+import io.dpstream.dp.DpTrainer;
+import io.dpstream.dp.Example;
+import io.dpstream.dp.LayerSpec;
+import io.dpstream.dp.LearningRateSchedule;
+import io.dpstream.dp.ModelSpec;
+import io.dpstream.dp.OptimizerConfig;
+import io.dpstream.dp.UserExamples;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Throughput and memory of the DP-SGD step against the non-private step of the same model on the
+ * same engine ({@link DpTrainer#nonPrivateStep}).
+ *
+ * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
+ * first alternated too) so both see the same machine load, threads and JIT state; examples per
+ * second at the median step time of each kind.
+ *
+ * <p>Memory ({@link #peakTrainingMemory}): one kind of step alone in a fresh process, as the peak
+ * resident set (VmHWM, Linux) minus the resident set just before the trainer is built: the model,
+ * its optimiser state and gradients, prepared noise and the step's working memory. The caller
+ * runs it with the JVM heap pre-touched and glibc's {@code MALLOC_MMAP_THRESHOLD_} low, so that
+ * neither heap growth nor allocator caching is counted.
+ */
+public final class DpStepBenchmark {
+
+  /** What to measure. */
+  public record Settings(ModelSpec spec, String specText, int batch, int recordsPerUser, int steps,
+      int warmup, DeviceChoice device) {
+    public Settings {
+      if (batch < 1 || recordsPerUser < 1 || steps < 1 || warmup < 0) {
+        throw new IllegalArgumentException("batch, records-per-user and steps must be >= 1");
+      }
+    }
+  }
+
+  /** Measured figures (memory -1 when not measured). */
+  public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
+      double dpMedianStepMillis, double plainMedianStepMillis, long dpPeakMemoryBytes,
+      long plainPeakMemoryBytes, long parameters) {
+    public double ratio() {
+      return dpExamplesPerSecond / plainExamplesPerSecond;
+    }
+
+    public Result withMemory(long dp, long plain) {
+      return new Result(dpExamplesPerSecond, plainExamplesPerSecond, dpMedianStepMillis,
+          plainMedianStepMillis, dp, plain, parameters);
+    }
+  }
+
+  private DpStepBenchmark() {}
+
+  public static Result run(Settings s) {
+    List<List<UserExamples>> batches = new ArrayList<>();
+    Random r = new Random(1);
+    for (int b = 0; b < 4; b++) {
+      batches.add(randomBatch(s.spec(), s.batch(), s.recordsPerUser(), r));
+    }
+    DpSgdConfig config = config(s);
+    int examples = s.batch() * s.recordsPerUser();
+    try (DpTrainer dp = DpTrainer.create(s.spec(), config);
+        DpTrainer plain = DpTrainer.create(s.spec(), config)) {
+      for (int i = 0; i < s.warmup(); i++) {
+        dp.step(batches.get(i % batches.size()));
+        plain.nonPrivateStep(batches.get(i % batches.size()));
+      }
+      long[] dpNanos = new long[s.steps()];
+      long[] plainNanos = new long[s.steps()];
+      for (int i = 0; i < s.steps(); i++) {
+        List<UserExamples> users = batches.get(i % batches.size());
+        // alternate which goes first so neither always runs on a warm cache
+        boolean dpFirst = i % 2 == 0;
+        for (int k = 0; k < 2; k++) {
+          boolean isDp = (k == 0) == dpFirst;
+          long t0 = System.nanoTime();
+          if (isDp) {
+            dp.step(users);
+          } else {
+            plain.nonPrivateStep(users);
+          }
+          long t1 = System.nanoTime();
+          if (isDp) {
+            dpNanos[i] = t1 - t0;
+          } else {
+            plainNanos[i] = t1 - t0;
+          }
+        }
+      }
+      // the median step: robust to other processes' bursts on a shared machine
+      return new Result(
+          examples / (median(dpNanos) / 1e9), examples / (median(plainNanos) / 1e9),
+          median(dpNanos) / 1e6, median(plainNanos) / 1e6, -1, -1, dp.parameterCount());
+    }
+  }
+
+  /**
+   * Peak resident memory of training with one kind of step, in bytes above the process's resident
+   * set before the trainer exists; 0 where /proc is unavailable.
+   *
+   * @param dp true for DP-SGD steps, false for non-private steps
+   */
+  public static long peakTrainingMemory(Settings s, boolean dp) {
+    List<List<UserExamples>> batches = new ArrayList<>();
+    Random r = new Random(1);
+    for (int b = 0; b < 4; b++) {
+      batches.add(randomBatch(s.spec(), s.batch(), s.recordsPerUser(), r));
+    }
+    DpSgdConfig config = config(s);
+    // start the engine first so that its libraries are part of the baseline
+    try (DpTrainer warm = DpTrainer.create(ModelSpec.parse("logreg:2-2"), config.withMaxRecordsPerUser(1))) {
+      warm.step(List.of());
+    }
+    long baseline = ResidentMemory.resetPeakAndRead();
+    try (DpTrainer t = DpTrainer.create(s.spec(), config)) {
+      for (int i = 0; i < s.warmup() + s.steps(); i++) {
+        if (dp) {
+          t.step(batches.get(i % batches.size()));
+        } else {
+          t.nonPrivateStep(batches.get(i % batches.size()));
+        }
+      }
+      return Math.max(0, ResidentMemory.peak() - baseline);
+    }
+  }
+
+  private static DpSgdConfig config(Settings s) {
+    return new DpSgdConfig(1.0, 1.0, s.batch(), s.recordsPerUser(),
+        OptimizerConfig.sgd(0.05, 0.9, 0), LearningRateSchedule.constant(), s.device(), 1);
+  }
+
+  private static double median(long[] v) {
+    long[] c = v.clone();
+    Arrays.sort(c);
+    return c[c.length / 2];
+  }
+
+  /** Users with standard-normal features, random labels/targets and ids. */
+  static List<UserExamples> randomBatch(ModelSpec spec, int users, int records, Random r) {
+    List<Integer> vocab = spec.layers().stream()
+        .filter(l -> l instanceof LayerSpec.Embedding)
+        .flatMap(l -> ((LayerSpec.Embedding) l).fields().stream())
+        .map(LayerSpec.Embedding.Field::vocabulary).toList();
+    int classes = 0;
+    for (LayerSpec l : spec.layers()) {
+      if (l instanceof LayerSpec.Linear lin) {
+        classes = lin.out();
+      }
+    }
+    List<UserExamples> out = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      List<Example> ex = new ArrayList<>();
+      for (int i = 0; i < records; i++) {
+        float[] f = new float[spec.featureCount()];
+        for (int k = 0; k < f.length; k++) {
+          f[k] = (float) r.nextGaussian();
+        }
+        int[] ids = vocab.stream().mapToInt(r::nextInt).toArray();
+        boolean classification = spec.task() == ModelSpec.Task.CLASSIFICATION;
+        ex.add(new Example(f, ids, classification ? r.nextInt(classes) : null,
+            classification ? null : r.nextGaussian(), 1f));
+      }
+      out.add(new UserExamples("user-" + u, ex));
+    }
+    return out;
+  }
+
+  /** The process's resident memory from /proc/self (Linux); zeros elsewhere. */
+  static final class ResidentMemory {
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+
+    private ResidentMemory() {}
+
+    /** Resets VmHWM to the current RSS and returns the RSS in bytes. */
+    static long resetPeakAndRead() {
+      try {
+        Files.writeString(CLEAR_REFS, "5", StandardCharsets.US_ASCII);
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      }
+      return field("VmRSS:");
+    }
+
+    /** VmHWM in bytes. */
+    static long peak() {
+      return field("VmHWM:");
+    }
+
+    private static long field(String name) {
+      try {
+        for (String line : Files.readAllLines(STATUS)) {
+          if (line.startsWith(name)) {
+            return Long.parseLong(line.substring(name.length()).replace("kB", "").strip()) * 1024;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      }
+      return 0;
+    }
+  }
+}
