@@ -28,7 +28,7 @@ record ExperimentDefaults(
 
   static ExperimentDefaults of(DatasetKind kind) {
     return switch (kind) {
-      case MNIST, FASHION_MNIST -> new ExperimentDefaults("cnn:mnist", 256, 2350, 1.0, 0.5, 0.9, 1, false);
+      case MNIST, FASHION_MNIST -> new ExperimentDefaults("cnn:mnist", 256, 2350, 1.0, 0.25, 0.5, 1, false);
       case ADULT -> new ExperimentDefaults("mlp:105-32-2", 256, 1000, 1.0, 0.5, 0.9, 1, false);
       case MOVIELENS -> new ExperimentDefaults("embed:943x16,1682x16-32-1", 64, 500, 1.0, 0.05, 0.9, 16, true);
       case SYNTHETIC -> new ExperimentDefaults("mlp:16-32-4", 256, 300, 1.0, 0.5, 0.9, 1, false);

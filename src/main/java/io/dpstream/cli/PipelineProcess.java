@@ -25,6 +25,7 @@ final class PipelineProcess implements AutoCloseable {
 
   /** Starts the metrics endpoint, then the pipeline the builder describes. */
   static PipelineProcess start(Pipeline.Builder builder, MetricsOptions options) throws Exception {
+    builder.validate();
     PrometheusRegistry registry = MetricsServer.newRegistry();
     MetricsServer server = options.start(registry);
     try {

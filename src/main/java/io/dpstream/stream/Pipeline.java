@@ -1,6 +1,7 @@
 package io.dpstream.stream;
 
 import io.dpstream.config.DpstreamConfig;
+import io.dpstream.dp.ModelSpec;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
 import io.dpstream.kafka.TopicProvisioner;
 import io.dpstream.metrics.GateObserver;
@@ -81,6 +82,22 @@ public final class Pipeline implements AutoCloseable {
     if (trainerFailure != null) throw new IllegalStateException("trainer failed: " + trainerFailure, trainerFailure);
   }
 
+  /**
+   * Blocks until the pipeline stops: the trainer if one runs (see {@link #awaitTrainer()}), else
+   * the gate (closed, or failed).
+   *
+   * @throws IllegalStateException if what stopped failed
+   */
+  public void awaitStopped() throws InterruptedException {
+    if (trainerThread != null) {
+      awaitTrainer();
+    } else if (gate != null) {
+      gate.awaitStopped();
+      if (gate.state() == KafkaStreams.State.ERROR)
+        throw new IllegalStateException("the gate stopped on an error (see the log above)");
+    }
+  }
+
   /** As {@link #awaitTrainer()}, for at most {@code timeout}; true if it stopped. */
   public boolean awaitTrainer(Duration timeout) throws InterruptedException {
     if (trainerThread != null) trainerThread.join(Math.max(1, timeout.toMillis()));
@@ -151,8 +168,31 @@ public final class Pipeline implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Checks what can be checked before anything starts, so that a bad configuration fails in a
+     * moment, with no broker or port taken.
+     *
+     * @throws IllegalArgumentException naming the setting at fault
+     */
+    public Builder validate() {
+      if (runGate && config.gate().featureCount() < 1)
+        throw new IllegalArgumentException(
+            "gate.featureCount must be set: the number of dense features every record carries");
+      if (runTrainer) {
+        if (config.trainer().model().isBlank())
+          throw new IllegalArgumentException("trainer.model must be set, e.g. mlp:784-1000-10");
+        try {
+          ModelSpec.parse(config.trainer().model());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("trainer.model: " + e.getMessage(), e);
+        }
+      }
+      return this;
+    }
+
     /** Starts everything asked for; on failure, stops what was started and rethrows. */
     public Pipeline start() {
+      validate();
       EmbeddedKafkaBroker broker = null;
       DpstreamConfig effective = config;
       if (config.kafka().embedded()) {

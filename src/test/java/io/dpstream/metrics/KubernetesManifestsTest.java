@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,17 @@ class KubernetesManifestsTest {
     JsonNode config = YAML.readTree(configMap.at("/data/dpstream.yaml").asText());
     for (String section : List.of("kafka", "privacy", "gate", "trainer"))
       assertTrue(config.has(section), "config section " + section);
+    // The file is a valid dpstream configuration: unknown keys or bad values would throw.
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("dpstream", ".yaml");
+    try {
+      java.nio.file.Files.writeString(file, configMap.at("/data/dpstream.yaml").asText());
+      var loaded = io.dpstream.config.DpstreamConfig.load(file, Map.of(), Map.of());
+      assertEquals("mlp:16-64-4", loaded.trainer().model());
+      assertEquals(
+          "SASL_SSL", loaded.kafka().properties().get("security.protocol"), "client properties pass through");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
 
     JsonNode gate = only(objects, "Deployment", "dpstream-gate");
     JsonNode trainer = only(objects, "StatefulSet", "dpstream-trainer");
@@ -76,7 +88,7 @@ class KubernetesManifestsTest {
     // the gate scales out to the partition count and no further
     JsonNode hpa = only(objects, "HorizontalPodAutoscaler", "dpstream-gate");
     assertEquals("dpstream-gate", hpa.at("/spec/scaleTargetRef/name").asText());
-    assertEquals(config.at("/kafka/partitions").asInt(), hpa.at("/spec/maxReplicas").asInt());
+    assertEquals(config.at("/topics/partitions").asInt(), hpa.at("/spec/maxReplicas").asInt());
 
     // Services named like the scrape jobs the rules expect, selected by the ServiceMonitor
     JsonNode monitor = only(objects, "ServiceMonitor", "dpstream");

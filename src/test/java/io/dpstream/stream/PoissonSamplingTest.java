@@ -59,7 +59,9 @@ class PoissonSamplingTest {
     int users = 250;
     int steps = 100;
     double q = 0.2;
-    Map<String, String> s = Map.of("privacy.samplingRate", String.valueOf(q));
+    // Ledgers written at every step, so the stored ledger is exact (not up to 9 steps behind).
+    Map<String, String> s =
+        Map.of("privacy.samplingRate", String.valueOf(q), "gate.ledgerPublishSteps", "1");
     try (GateFixture g = new GateFixture(s, 10_000)) {
       for (int u = 0; u < users; u++) g.sendValid("user-" + u);
       int[] sampledPerStep = new int[steps];
