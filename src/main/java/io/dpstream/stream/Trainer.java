@@ -255,7 +255,26 @@ public final class Trainer implements Runnable, AutoCloseable {
       listener.accept(new TrainedStep(stepsTaken, s.gateStep(), s.complete(), metrics, result, snapshotVersion));
     }
 
+    /**
+     * Refuses to publish or checkpoint non-finite parameters: a diverged model (a learning rate
+     * too high for the noise) must not replace a good snapshot. The open transaction is aborted
+     * and the trainer stops; it restarts from the last good checkpoint once reconfigured.
+     */
+    void requireFiniteParameters() {
+      for (Map.Entry<String, float[]> e : dp.parameterValues().entrySet()) {
+        for (float v : e.getValue()) {
+          if (!Float.isFinite(v)) {
+            throw new IllegalStateException(
+                "training diverged at step " + stepsTaken + ": parameter " + e.getKey()
+                    + " is not finite; lower trainer.learningRate or raise the noise's normaliser"
+                    + " (trainer.expectedBatchSize)");
+          }
+        }
+      }
+    }
+
     void publishSnapshot(Instant now) {
+      requireFiniteParameters();
       ModelSnapshot snap =
           ModelSnapshot.of(
               t.modelId(),
@@ -278,6 +297,7 @@ public final class Trainer implements Runnable, AutoCloseable {
 
     /** Ends the transaction: checkpoint, input offsets, commit. */
     void commit() {
+      requireFiniteParameters();
       TrainerCheckpoint cp =
           TrainerCheckpoint.newBuilder()
               .setModelId(t.modelId())

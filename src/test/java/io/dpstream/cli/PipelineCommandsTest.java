@@ -64,7 +64,7 @@ class PipelineCommandsTest {
     Assumptions.assumeTrue(Files.isDirectory(mnist), "MNIST not found at " + mnist);
     Run r = run("experiment", "--dataset", "mnist", "--data", mnist.toString(), "--epsilon", "8",
         "--model", "mlp:784-64-10", "--steps", "40", "--limit", "5000", "--batch", "500",
-        "--lr", "0.5", "--step-period", "100ms", "--json");
+        "--lr", "0.2", "--step-period", "100ms", "--json");
     assertEquals(0, r.exit(), r.out());
     JsonNode j = JSON.readTree(r.out().lines().reduce((a, b) -> b).orElseThrow());
     assertEquals(40, j.get("steps").asLong());
