@@ -116,7 +116,8 @@ public final class Trainer implements Runnable, AutoCloseable {
       this.consumer = c;
       producer.initTransactions();
       Optional<TrainerCheckpoint> restored =
-          TrainerCheckpoints.newest(bootstrap, t.modelId(), Duration.ofMinutes(2));
+          TrainerCheckpoints.newest(
+              bootstrap, config.kafka().properties(), t.modelId(), Duration.ofMinutes(2));
       DpSgdConfig dpConfig = dpConfig();
       try (DpTrainer dp =
           restored

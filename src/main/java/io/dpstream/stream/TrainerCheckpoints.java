@@ -12,7 +12,10 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -42,11 +45,14 @@ final class TrainerCheckpoints {
   }
 
   /** The newest committed checkpoint of {@code modelId}, or empty for a fresh start. */
-  static Optional<TrainerCheckpoint> newest(String bootstrapServers, String modelId, Duration timeout)
+  static Optional<TrainerCheckpoint> newest(
+      String bootstrapServers, Map<String, String> clientProperties, String modelId, Duration timeout)
       throws InterruptedException {
+    Properties props = new Properties();
+    props.putAll(clientProperties);
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     try (SnapshotFollower f =
-        SnapshotFollower.start(
-            bootstrapServers, Topics.TRAINER_CHECKPOINTS, modelId, MAX_CHECKPOINT_BYTES)) {
+        SnapshotFollower.start(props, Topics.TRAINER_CHECKPOINTS, modelId, MAX_CHECKPOINT_BYTES)) {
       if (!f.awaitCaughtUp(timeout)) {
         throw new IllegalStateException(
             "could not read " + Topics.TRAINER_CHECKPOINTS + " within " + timeout);
