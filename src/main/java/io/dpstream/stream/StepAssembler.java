@@ -37,6 +37,7 @@ public final class StepAssembler {
 
   /**
    * @param lastGateStep the step trained last (from the checkpoint), or {@link Long#MIN_VALUE}
+   * @param lateContributions late contributions discarded before (from the checkpoint)
    * @param timeout how long a step waits for missing markers after its first message
    */
   public StepAssembler(long lastGateStep, long lateContributions, Duration timeout) {
