@@ -16,8 +16,9 @@ import java.time.Duration;
  *     time
  * @param maxRecordsPerUser pool bound per user; a new record evicts the user's oldest one
  * @param recordsPerContribution m: a sampled user contributes their newest min(m, pool) records
- * @param featureCount required dense feature count of every record (0 = not configured: the gate
- *     refuses to start)
+ * @param featureCount required dense feature count of every record: 0 for models with categorical
+ *     ids only (embeddings), {@link #FEATURES_NOT_SET} when not configured (the gate refuses to
+ *     start)
  * @param labelClasses classification: labels must lie in {@code [0, labelClasses)}; 0 means
  *     regression, where a finite {@code target} is required instead
  * @param maxRecordBytes records larger than this go to the dead-letter topic (oversize)
@@ -46,6 +47,9 @@ public record GateSection(
     int threads,
     int ledgerPublishSteps) {
 
+  /** {@code gate.featureCount} when it was not configured: the gate refuses to start. */
+  public static final int FEATURES_NOT_SET = -1;
+
   public GateSection {
     if (applicationId == null || applicationId.isBlank())
       throw new IllegalArgumentException("gate.applicationId must not be empty");
@@ -64,7 +68,7 @@ public record GateSection(
       throw new IllegalArgumentException(
           "gate.recordsPerContribution must be in [1, gate.maxRecordsPerUser="
               + maxRecordsPerUser + "], got " + recordsPerContribution);
-    if (featureCount < 0)
+    if (featureCount < FEATURES_NOT_SET)
       throw new IllegalArgumentException("gate.featureCount must be >= 0, got " + featureCount);
     if (labelClasses < 0)
       throw new IllegalArgumentException("gate.labelClasses must be >= 0, got " + labelClasses);
@@ -105,7 +109,7 @@ public record GateSection(
         s.duration("gate.retention", Duration.ZERO),
         s.intValue("gate.maxRecordsPerUser", 32, 1, 1_000_000),
         s.intValue("gate.recordsPerContribution", 8, 1, 1_000_000),
-        s.intValue("gate.featureCount", 0, 0, 100_000_000),
+        s.intValue("gate.featureCount", FEATURES_NOT_SET, 0, 100_000_000),
         s.intValue("gate.labelClasses", 0, 0, Integer.MAX_VALUE),
         s.intValue("gate.maxRecordBytes", 1 << 20, 16, Integer.MAX_VALUE),
         Path.of(s.string("gate.stateDir", Path.of(System.getProperty("java.io.tmpdir"), "dpstream-streams").toString())),

@@ -51,7 +51,9 @@ final class GhostClipper {
       prepared.add(g);
       normSquared = normSquared == null ? g.normSquared() : normSquared.add(g.normSquared());
     }
-    NDArray norms = normSquared.sqrt();
+    // The Gram-matrix sums can come out a rounding error below zero for a user whose gradient is
+    // (nearly) zero; sqrt would then give NaN and poison the whole step.
+    NDArray norms = normSquared.maximum(0f).sqrt();
     NDArray userScale = norms.add(1e-6).pow(-1).mul(clipNorm).minimum(1f);
     NDArray exampleScale = layout.toExamples(userScale).mul(layout.exampleWeight);
     List<NDArray> sums = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.dpstream.stream;
 
 import io.dpstream.config.DpstreamConfig;
+import io.dpstream.config.GateSection;
 import io.dpstream.kafka.Topics;
 import io.dpstream.metrics.GateObserver;
 import io.dpstream.privacy.BudgetPolicy;
@@ -114,9 +115,9 @@ public final class GateTopology {
   }
 
   private static void requireRunnable(DpstreamConfig config) {
-    if (config.gate().featureCount() < 1)
+    if (config.gate().featureCount() == GateSection.FEATURES_NOT_SET)
       throw new IllegalArgumentException(
-          "gate.featureCount must be set: the number of dense features every record carries");
+          "gate.featureCount must be set: the number of dense features every record carries (0 for embedding-only models)");
   }
 
   private static <K> StoreBuilder<KeyValueStore<K, byte[]>> store(

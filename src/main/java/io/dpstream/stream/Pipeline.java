@@ -1,6 +1,7 @@
 package io.dpstream.stream;
 
 import io.dpstream.config.DpstreamConfig;
+import io.dpstream.config.GateSection;
 import io.dpstream.dp.ModelSpec;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
 import io.dpstream.kafka.TopicProvisioner;
@@ -175,9 +176,9 @@ public final class Pipeline implements AutoCloseable {
      * @throws IllegalArgumentException naming the setting at fault
      */
     public Builder validate() {
-      if (runGate && config.gate().featureCount() < 1)
+      if (runGate && config.gate().featureCount() == GateSection.FEATURES_NOT_SET)
         throw new IllegalArgumentException(
-            "gate.featureCount must be set: the number of dense features every record carries");
+            "gate.featureCount must be set: the number of dense features every record carries (0 for embedding-only models)");
       if (runTrainer) {
         if (config.trainer().model().isBlank())
           throw new IllegalArgumentException("trainer.model must be set, e.g. mlp:784-1000-10");
