@@ -1,11 +1,11 @@
 package io.dpstream.privacy;
 
+import io.dpstream.avro.TrustedAvroTypes;
 import io.dpstream.avro.UserLedgerState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Converts a {@link UserLedger} to and from its Avro form ({@code schemas/UserLedgerState.avsc})
@@ -17,11 +17,7 @@ public final class UserLedgerCodec {
   private UserLedgerCodec() {}
 
   static {
-    // Avro 1.12 refuses to instantiate classes it does not trust while decoding; trust ours
-    // (and keep whatever else is trusted already).
-    ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(
-        ClassSecurityValidator.getGlobal(),
-        ClassSecurityValidator.builder().add(UserLedgerState.class).build()));
+    TrustedAvroTypes.install();
   }
 
   public static UserLedgerState toAvro(UserLedger ledger) {

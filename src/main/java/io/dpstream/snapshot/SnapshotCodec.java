@@ -3,12 +3,12 @@ package io.dpstream.snapshot;
 import io.dpstream.avro.Sha256;
 import io.dpstream.avro.SnapshotChunk;
 import io.dpstream.avro.SnapshotManifest;
+import io.dpstream.avro.TrustedAvroTypes;
 import io.dpstream.privacy.AccountantKind;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
-import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Converts snapshots and the records that carry them on {@code model-snapshots} to and from Avro
@@ -18,18 +18,7 @@ import org.apache.avro.util.ClassSecurityValidator;
  */
 public final class SnapshotCodec {
   static {
-    // Avro 1.12 loads the classes of nested named types (PrivacyStatement, Sha256) while decoding
-    // and refuses classes outside a trusted list; trust exactly our generated snapshot types.
-    ClassSecurityValidator.setGlobal(
-        ClassSecurityValidator.composite(
-            ClassSecurityValidator.getGlobal(),
-            ClassSecurityValidator.builder()
-                .add(io.dpstream.avro.ModelSnapshot.class)
-                .add(io.dpstream.avro.PrivacyStatement.class)
-                .add(Sha256.class)
-                .add(SnapshotChunk.class)
-                .add(SnapshotManifest.class)
-                .build()));
+    TrustedAvroTypes.install();
   }
 
   private SnapshotCodec() {}

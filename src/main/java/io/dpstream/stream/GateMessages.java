@@ -4,9 +4,9 @@ import io.dpstream.avro.BudgetAlert;
 import io.dpstream.avro.PrivacyLedgerEntry;
 import io.dpstream.avro.StepMessage;
 import io.dpstream.avro.TrainingRecord;
+import io.dpstream.avro.TrustedAvroTypes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import org.apache.avro.util.ClassSecurityValidator;
 
 /**
  * Decoders of the messages the gate writes (Avro single-object encoding), for the trainer, the
@@ -19,18 +19,13 @@ import org.apache.avro.util.ClassSecurityValidator;
  * whatever was trusted before.
  */
 public final class GateMessages {
-  private static final String AVRO_PACKAGE = "io.dpstream.avro.";
 
   static {
-    ClassSecurityValidator.ClassSecurityPredicate before = ClassSecurityValidator.getGlobal();
-    ClassSecurityValidator.setGlobal(
-        c -> c.getName().startsWith(AVRO_PACKAGE) || before.isTrusted(c));
+    TrustedAvroTypes.install();
   }
 
   private GateMessages() {}
 
-  /** Ensures the generated classes are trusted (idempotent; loading the class does the work). */
-  public static void trustGeneratedClasses() {}
 
   public static StepMessage stepMessage(byte[] bytes) {
     try {

@@ -6,6 +6,7 @@ import io.dpstream.avro.PrivacyLedgerEntry;
 import io.dpstream.avro.StepMarker;
 import io.dpstream.avro.StepMessage;
 import io.dpstream.avro.TrainingRecord;
+import io.dpstream.avro.TrustedAvroTypes;
 import io.dpstream.avro.UserContribution;
 import io.dpstream.avro.UserLedgerState;
 import io.dpstream.config.DpstreamConfig;
@@ -53,7 +54,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
       java.lang.management.ManagementFactory.getThreadMXBean();
 
   static {
-    GateMessages.trustGeneratedClasses();
+    TrustedAvroTypes.install();
   }
 
   private final DpstreamConfig config;

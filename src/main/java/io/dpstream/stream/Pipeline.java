@@ -13,7 +13,6 @@ import io.dpstream.privacy.BudgetPolicy;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -62,10 +61,6 @@ public final class Pipeline implements AutoCloseable {
     return policy;
   }
 
-  public Optional<EmbeddedKafkaBroker> embeddedBroker() {
-    return Optional.ofNullable(broker);
-  }
-
   /** True while every started part runs: the readiness of the process. */
   public boolean healthy() {
     boolean gateOk = gate == null || gate.state() == KafkaStreams.State.RUNNING;
@@ -97,18 +92,6 @@ public final class Pipeline implements AutoCloseable {
       if (gate.state() == KafkaStreams.State.ERROR)
         throw new IllegalStateException("the gate stopped on an error (see the log above)");
     }
-  }
-
-  /** As {@link #awaitTrainer()}, for at most {@code timeout}; true if it stopped. */
-  public boolean awaitTrainer(Duration timeout) throws InterruptedException {
-    if (trainerThread != null) trainerThread.join(Math.max(1, timeout.toMillis()));
-    if (trainerFailure != null) throw new IllegalStateException("trainer failed: " + trainerFailure, trainerFailure);
-    return trainerThread == null || !trainerThread.isAlive();
-  }
-
-  /** DP-SGD steps the trainer has taken (0 without a trainer). */
-  public long trainerSteps() {
-    return trainer == null ? 0 : trainer.stepsTaken();
   }
 
   /** Stops the trainer (aborting its open transaction), the gate (leaving its group), the broker. */

@@ -75,7 +75,7 @@ public final class Trainer implements Runnable, AutoCloseable {
   private final TrainerCheckpoints checkpoints = new TrainerCheckpoints();
   private volatile boolean closing;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
-  private volatile long stepsTaken;
+  private long stepsTaken;
 
   /**
    * @param config the whole configuration; its trainer, privacy and gate sections are used
@@ -101,11 +101,6 @@ public final class Trainer implements Runnable, AutoCloseable {
     this.listener = listener;
     this.policy = policy;
     this.snapshots = new SnapshotPublisher(1);
-  }
-
-  /** DP-SGD steps taken so far (committed or in the open transaction). */
-  public long stepsTaken() {
-    return stepsTaken;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.dpstream.stream;
 
 import io.dpstream.avro.TrainerCheckpoint;
+import io.dpstream.avro.TrustedAvroTypes;
 import io.dpstream.kafka.Topics;
 import io.dpstream.snapshot.ModelSnapshot;
 import io.dpstream.snapshot.PrivacyStatement;
@@ -73,6 +74,7 @@ final class TrainerCheckpoints {
   }
 
   static TrainerCheckpoint decode(byte[] bytes) {
+    TrustedAvroTypes.install();
     try {
       return TrainerCheckpoint.fromByteBuffer(ByteBuffer.wrap(bytes));
     } catch (IOException e) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dpstream.avro.TrainingRecord;
+import io.dpstream.avro.TrustedAvroTypes;
 import io.dpstream.data.DatasetKind;
 import io.dpstream.data.DatasetReader;
 import io.dpstream.data.DatasetSplit;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import org.apache.avro.util.ClassSecurityValidator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,10 +47,7 @@ class ProduceCommandTest {
 
   @BeforeAll
   static void startBroker() {
-    // Avro 1.12 instantiates only trusted generated classes; the test decodes TrainingRecords.
-    ClassSecurityValidator.ClassSecurityPredicate before = ClassSecurityValidator.getGlobal();
-    ClassSecurityValidator.setGlobal(
-        c -> c.getName().startsWith("io.dpstream.avro.") || before.isTrusted(c));
+    TrustedAvroTypes.install(); // the test decodes TrainingRecords
     broker = EmbeddedKafkaBroker.startTemporary();
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dpstream.avro.TrainingRecord;
+import io.dpstream.avro.TrustedAvroTypes;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -53,7 +54,7 @@ class UserIdAndTimeAssignmentTest {
   void examplesBecomeRecordsThatRoundTripThroughSingleObjectEncoding() throws Exception {
     Example e = new Example(new float[] {0.25f, -2f}, new int[] {3, 4}, null, 4.5, 0.5f, null, null);
     TrainingRecord r = e.toRecord("alice", 42L);
-    TrustedAvroClasses.trust();
+    TrustedAvroTypes.install();
     TrainingRecord back = TrainingRecord.fromByteBuffer(r.toByteBuffer());
     assertEquals(r, back);
     assertEquals(List.of(0.25f, -2f), back.getFeatures());

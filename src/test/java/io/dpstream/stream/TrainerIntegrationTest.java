@@ -46,26 +46,29 @@ class TrainerIntegrationTest {
   private static final int GATE_PARTITIONS = 2;
   private static final int FEATURES = 4;
   private static EmbeddedKafkaBroker broker;
-  private static DpstreamConfig config;
 
   @BeforeAll
   static void start() {
     broker = EmbeddedKafkaBroker.startTemporary();
-    config =
-        DpstreamConfig.of(
-                Map.ofEntries(
-                    Map.entry("topics.partitions", String.valueOf(GATE_PARTITIONS)),
-                    Map.entry("privacy.epsilonCap", "4"),
-                    Map.entry("privacy.samplingRate", "0.5"),
-                    Map.entry("privacy.noiseMultiplier", "1.0"),
-                    Map.entry("gate.featureCount", String.valueOf(FEATURES)),
-                    Map.entry("gate.labelClasses", "2"),
-                    Map.entry("trainer.model", "mlp:4-8-2"),
-                    Map.entry("trainer.expectedBatchSize", "4"),
-                    Map.entry("trainer.snapshotEverySteps", "2"),
-                    Map.entry("trainer.stepTimeout", "2s")))
-            .withBootstrapServers(broker.bootstrapServers());
-    TopicProvisioner.ensureTopics(config);
+    TopicProvisioner.ensureTopics(config(0));
+  }
+
+  /** Two gate partitions, a tiny MLP, snapshots every 2 steps; {@code maxSteps} 0 = no limit. */
+  private static DpstreamConfig config(long maxSteps) {
+    return DpstreamConfig.of(
+            Map.ofEntries(
+                Map.entry("topics.partitions", String.valueOf(GATE_PARTITIONS)),
+                Map.entry("privacy.epsilonCap", "4"),
+                Map.entry("privacy.samplingRate", "0.5"),
+                Map.entry("privacy.noiseMultiplier", "1.0"),
+                Map.entry("gate.featureCount", String.valueOf(FEATURES)),
+                Map.entry("gate.labelClasses", "2"),
+                Map.entry("trainer.model", "mlp:4-8-2"),
+                Map.entry("trainer.expectedBatchSize", "4"),
+                Map.entry("trainer.snapshotEverySteps", "2"),
+                Map.entry("trainer.stepTimeout", "2s"),
+                Map.entry("trainer.maxSteps", String.valueOf(maxSteps))))
+        .withBootstrapServers(broker.bootstrapServers());
   }
 
   @AfterAll
@@ -103,21 +106,7 @@ class TrainerIntegrationTest {
   }
 
   private static List<TrainedStep> runTrainer(long maxSteps) throws InterruptedException {
-    DpstreamConfig c =
-        DpstreamConfig.of(
-                Map.ofEntries(
-                    Map.entry("topics.partitions", String.valueOf(GATE_PARTITIONS)),
-                    Map.entry("privacy.epsilonCap", "4"),
-                    Map.entry("privacy.samplingRate", "0.5"),
-                    Map.entry("privacy.noiseMultiplier", "1.0"),
-                    Map.entry("gate.featureCount", String.valueOf(FEATURES)),
-                    Map.entry("gate.labelClasses", "2"),
-                    Map.entry("trainer.model", "mlp:4-8-2"),
-                    Map.entry("trainer.expectedBatchSize", "4"),
-                    Map.entry("trainer.snapshotEverySteps", "2"),
-                    Map.entry("trainer.stepTimeout", "2s"),
-                    Map.entry("trainer.maxSteps", String.valueOf(maxSteps))))
-            .withBootstrapServers(broker.bootstrapServers());
+    DpstreamConfig c = config(maxSteps);
     List<TrainedStep> seen = new CopyOnWriteArrayList<>();
     Trainer trainer =
         new Trainer(
