@@ -84,6 +84,17 @@ final class GaussianNoise implements AutoCloseable {
     return noise;
   }
 
+  /**
+   * Maps a random 32-bit word to a uniform value in the open interval (−1, 1): an odd multiple of
+   * 2⁻²⁴, from its top 24 bits. The integer 2k + 1 − 2²⁴ has magnitude below 2²⁴, so it and the
+   * result are exact in float32. (Computing (2k + 1)·2⁻²⁴ − 1 in float32 instead rounds 2²⁵ − 1 up to
+   * 2²⁵, giving exactly 1, where erfinv is infinite: about one coordinate in 2²⁴.)
+   */
+  static float uniformOpen(int word) {
+    int k = word >>> 8;
+    return (2 * k + 1 - (1 << 24)) * 0x1p-24f;
+  }
+
   /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
   private NDArray draw(NDManager m, long size, double std) {
     ThreadGradMode.offOutsideCollectors();
@@ -100,10 +111,7 @@ final class GaussianNoise implements AutoCloseable {
     }
     IntBuffer words = ByteBuffer.wrap(stream).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
     float[] v = new float[n];
-    for (int i = 0; i < n; i++) {
-      int k = words.get(i) >>> 8;
-      v[i] = (2 * k + 1) * 0x1p-24f - 1f; // 2k + 1 < 2²⁵: exact in float32, as is the result
-    }
+    for (int i = 0; i < n; i++) v[i] = uniformOpen(words.get(i));
     NDArray uniform = staging.floats(m, "uniform", v, new Shape(n));
     NDArray z = uniform.erfinv().muli((float) (Math.sqrt(2.0) * std));
     uniform.close();

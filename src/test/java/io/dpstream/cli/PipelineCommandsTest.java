@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The pipeline commands end to end on their embedded broker: the demo prints one line per step,
  * and a short synthetic experiment trains through gate and trainer and beats chance. (An MNIST
- * smoke run diverged to NaN in about one run in three: see BENCHMARKS.md; it stays out of CI until
- * that is found.)
+ * smoke run went NaN in about one run in three, from infinite noise coordinates now fixed: see
+ * BENCHMARKS.md; it stays out of CI until repeated runs confirm the fix.)
  */
 class PipelineCommandsTest {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -60,4 +60,16 @@ class GaussianNoiseTest {
       assertTrue(equal < 5, equal + " equal coordinates");
     }
   }
+
+  @Test
+  void everyRandomWordMapsStrictlyInsideMinusOneToOne() {
+    // The extreme words once mapped to exactly 1 (float rounding), where erfinv is infinite.
+    for (int word : new int[] {0, -1, 0xFFFFFF00, 0x000000FF, 0x80000000, 0x7FFFFFFF}) {
+      float v = GaussianNoise.uniformOpen(word);
+      assertTrue(v > -1f && v < 1f, Integer.toHexString(word) + " -> " + v);
+    }
+    assertEquals(1f - 0x1p-24f, GaussianNoise.uniformOpen(-1));
+    assertEquals(-1f + 0x1p-24f, GaussianNoise.uniformOpen(0));
+    assertEquals(-GaussianNoise.uniformOpen(0xFFFFFF00), GaussianNoise.uniformOpen(0x000000FF));
+  }
 }
