@@ -101,6 +101,11 @@ final class DpstreamProcess {
     process.waitFor();
   }
 
+  /** SIGKILL without waiting: for a harness that is itself shutting down. */
+  void destroyNow() {
+    process.destroyForcibly();
+  }
+
   /**
    * SIGTERM (the shutdown hooks run: the gate commits and leaves its group, the trainer aborts its
    * open transaction); SIGKILL if it has not exited within {@code grace}.

@@ -137,10 +137,18 @@ public final class FaultInjectionRun {
   public static Result run(Settings settings, PrintStream log) throws Exception {
     Files.createDirectories(settings.workDir());
     FaultInjectionRun run = new FaultInjectionRun(settings, log);
+    // A signalled harness must not leave a broker, gate or trainer behind.
+    Thread hook = new Thread(run::stopAll, "faults-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
       return run.execute();
     } finally {
       run.stopAll();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running
+      }
     }
   }
 
@@ -401,7 +409,7 @@ public final class FaultInjectionRun {
     }
   }
 
-  private void stopAll() {
+  private synchronized void stopAll() {
     for (Component c : components.values()) {
       try {
         if (c.process != null && c.process.alive()) c.process.stop(Duration.ofSeconds(30));

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         BenchGateCommand.class,
         BenchStepCommand.class,
         BenchFaultsCommand.class,
+        BenchLoadCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
