@@ -142,9 +142,11 @@ final class PipelineAudit {
     }
   }
 
-  private record Input(int partition, long offset, String userId, long eventTime, boolean malformed) {}
+  /** One record of the input topic; {@code eventTime} identifies it in contributions. */
+  record Input(int partition, long offset, String userId, long eventTime, boolean malformed) {}
 
-  private record Marker(long step, long processed, StepMarker body) {}
+  /** One gate partition's marker: its step and the input records processed before it. */
+  record Marker(long step, long processed, StepMarker body) {}
 
   private PipelineAudit() {}
 
@@ -216,7 +218,11 @@ final class PipelineAudit {
     return h == null ? "?" : new String(h.value(), StandardCharsets.UTF_8);
   }
 
-  private static EpsilonFigure epsilon(
+  /**
+   * Figure (a) from the input records, every gate partition's markers in order, the contributions
+   * (user, then step, then the event times of the records sent) and each user's final ledger.
+   */
+  static EpsilonFigure epsilon(
       Setup setup,
       List<Input> inputs,
       Map<Integer, List<Marker>> markers,
