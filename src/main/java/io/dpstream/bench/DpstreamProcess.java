@@ -26,6 +26,12 @@ import java.util.regex.Pattern;
 final class DpstreamProcess {
   private static final String MAIN = "io.dpstream.cli.DpstreamCommand";
 
+  /**
+   * For processes that are killed and restarted often on a small machine: cheap start-up (the C1
+   * compiler only) and one GC thread. Not for throughput measurements.
+   */
+  static final List<String> QUICK_START = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
   private final String name;
   private final Process process;
   private final Path stdout;
@@ -45,14 +51,14 @@ final class DpstreamProcess {
    * @param name a label for the log files, e.g. {@code gate-3}
    * @param logDir where {@code <name>.out} and {@code <name>.err} are written
    * @param maxHeap the child's {@code -Xmx}, e.g. {@code 384m}
+   * @param jvmOptions further JVM options, e.g. {@link #QUICK_START}
    */
-  static DpstreamProcess start(String name, Path logDir, String maxHeap, List<String> args) {
+  static DpstreamProcess start(
+      String name, Path logDir, String maxHeap, List<String> jvmOptions, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + maxHeap);
-    // Two cores shared by a broker, a gate, a trainer and the harness: cheap start-up, one GC thread.
-    command.add("-XX:+UseSerialGC");
-    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(jvmOptions);
     command.add("-Dai.djl.offline=true");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

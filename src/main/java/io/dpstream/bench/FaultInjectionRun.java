@@ -236,7 +236,7 @@ public final class FaultInjectionRun {
     args.add("--port=" + brokerPort);
     set(args, "topics.partitions", PARTITIONS);
     set(args, "topics.ledgerPartitions", 1);
-    broker = DpstreamProcess.start("broker-" + brokerIncarnation, logs, "512m", args);
+    broker = DpstreamProcess.start("broker-" + brokerIncarnation, logs, "512m", DpstreamProcess.QUICK_START, args);
     return broker.awaitStdout(BOOTSTRAP, START_TIMEOUT).group(1);
   }
 
@@ -275,7 +275,7 @@ public final class FaultInjectionRun {
       args.add("--kafka-property=" + staticMember);
       args.add("--metrics-port=" + metricsPort);
       args.add("--metrics-bind=127.0.0.1");
-      process = DpstreamProcess.start(command + "-" + incarnation, logs, heap, args);
+      process = DpstreamProcess.start(command + "-" + incarnation, logs, heap, DpstreamProcess.QUICK_START, args);
       early = faults.nextBoolean();
       // Early: inside start-up (JVM, topic check, state restore, checkpoint restore).
       // Late: while it works, up to a few dozen steps in.

@@ -171,14 +171,14 @@ public final class LoadRun {
       List<String> brokerArgs = new ArrayList<>(List.of(
           "broker", "--data-dir=" + s.workDir().resolve("broker"), "--port=" + brokerPort));
       topicArgs(brokerArgs);
-      DpstreamProcess broker = DpstreamProcess.start("broker", logs, "1g", brokerArgs);
+      DpstreamProcess broker = DpstreamProcess.start("broker", logs, "1g", List.of(), brokerArgs);
       started.add(broker);
       String bootstrap = broker.awaitStdout(BOOTSTRAP, Duration.ofMinutes(3)).group(1);
       int gatePort = freePort();
       int trainerPort = freePort();
-      DpstreamProcess gate = DpstreamProcess.start("gate", logs, "1g", args("gate", bootstrap, gatePort, s));
+      DpstreamProcess gate = DpstreamProcess.start("gate", logs, "1g", List.of(), args("gate", bootstrap, gatePort, s));
       started.add(gate);
-      DpstreamProcess trainer = DpstreamProcess.start("train", logs, "1g", args("train", bootstrap, trainerPort, s));
+      DpstreamProcess trainer = DpstreamProcess.start("train", logs, "1g", List.of(), args("train", bootstrap, trainerPort, s));
       started.add(trainer);
       awaitOk("http://127.0.0.1:" + gatePort + "/health/ready", Duration.ofMinutes(3));
       log.printf("load: broker at %s, gate and trainer running; %d records/s for %.1f min%n", bootstrap, s.rate(), s.minutes());

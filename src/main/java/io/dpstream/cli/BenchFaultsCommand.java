@@ -1,7 +1,6 @@
 package io.dpstream.cli;
 
 import io.dpstream.bench.FaultInjectionRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,7 +34,11 @@ public final class BenchFaultsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = workDir != null ? workDir : Files.createTempDirectory("dpstream-faults-");
+    // Created by the run, after its settings are checked.
+    Path dir =
+        workDir != null
+            ? workDir
+            : Path.of(System.getProperty("java.io.tmpdir"), "dpstream-faults-" + ProcessHandle.current().pid());
     FaultInjectionRun.Result r =
         FaultInjectionRun.run(new FaultInjectionRun.Settings(seed, kills, dir, users), System.err);
     System.out.println(r.describe());

@@ -1,7 +1,6 @@
 package io.dpstream.cli;
 
 import io.dpstream.bench.LoadRun;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +21,7 @@ public final class BenchLoadCommand implements Callable<Integer> {
   @Option(names = "--minutes", defaultValue = "10", description = "Duration of the input (default ${DEFAULT-VALUE}).")
   double minutes;
 
-  @Option(names = "--rate", defaultValue = "2000", description = "Records per second (default ${DEFAULT-VALUE}).")
+  @Option(names = "--rate", defaultValue = "1000", description = "Records per second (default ${DEFAULT-VALUE}).")
   int rate;
 
   @Option(names = "--users", defaultValue = "200000", description = "Uniform user population (default ${DEFAULT-VALUE}).")
@@ -37,7 +36,11 @@ public final class BenchLoadCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path dir = workDir != null ? workDir : Files.createTempDirectory("dpstream-load-");
+    // Created by the run, after its settings are checked.
+    Path dir =
+        workDir != null
+            ? workDir
+            : Path.of(System.getProperty("java.io.tmpdir"), "dpstream-load-" + ProcessHandle.current().pid());
     LoadRun.Result r =
         LoadRun.run(new LoadRun.Settings(minutes, rate, users, sampleSeconds, dir), System.err);
     System.out.println(r.describe());
