@@ -342,6 +342,7 @@ public final class FaultInjectionRun {
     long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     Map<Integer, Long> drainedAtStep = new HashMap<>();
     long lastMarkerStep = Long.MIN_VALUE;
+    long trainedUpTo = Long.MIN_VALUE;
     boolean gateDone = false;
     try (TopicTail contributions = new TopicTail(bootstrap, Topics.STEP_CONTRIBUTIONS);
         TopicTail metrics = new TopicTail(bootstrap, Topics.PRIVACY_METRICS)) {
@@ -382,11 +383,9 @@ public final class FaultInjectionRun {
             continue;
           }
         } else {
-          long trained = Long.MIN_VALUE;
-          for (ConsumerRecord<byte[], byte[]> r : metrics.poll()) trained = Math.max(trained, gateStep(r.value()));
-          metrics.maxGateStep = Math.max(metrics.maxGateStep, trained);
-          if (metrics.maxGateStep >= lastMarkerStep) {
-            log.println("faults: trainer has trained gate step " + metrics.maxGateStep + "; stopping it");
+          for (ConsumerRecord<byte[], byte[]> r : metrics.poll()) trainedUpTo = Math.max(trainedUpTo, gateStep(r.value()));
+          if (trainedUpTo >= lastMarkerStep) {
+            log.println("faults: trainer has trained gate step " + trainedUpTo + "; stopping it");
             trainer.process.stop(Duration.ofSeconds(60));
             return true;
           }
@@ -427,7 +426,6 @@ public final class FaultInjectionRun {
   /** A read_committed consumer without a group that returns what was committed since the last poll. */
   private static final class TopicTail implements AutoCloseable {
     final KafkaConsumer<byte[], byte[]> consumer;
-    long maxGateStep = Long.MIN_VALUE;
 
     TopicTail(String bootstrap, String topic) {
       Properties p = new Properties();
