@@ -68,31 +68,57 @@ final class GaussianNoise implements AutoCloseable {
 
   /**
    * One step's noise: a flat float32 array of {@code size} draws of N(0, std²), owned by
-   * {@code owner} on return. Starts preparing the next step's noise of the same size and std.
+   * {@code owner} on return: the draw {@link #prepare} started for this size and std, else a new
+   * one. Each draw is used once.
    *
    * @param size number of coordinates, >= 0
-   * @param std standard deviation σ·C, >= 0
+   * @param std standard deviation, >= 0
    */
   synchronized NDArray next(long size, double std, NDManager owner) {
-    NDArray noise;
-    if (prepared != null && preparedSize == size && preparedStd == std) {
-      try {
-        noise = prepared.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for noise", e);
-      } catch (ExecutionException e) {
-        throw new IllegalStateException("noise generation failed", e.getCause());
+    NDArray noise = null;
+    if (prepared != null) {
+      NDArray ready = await(prepared);
+      prepared = null;
+      if (preparedSize == size && preparedStd == std) {
+        noise = ready;
+      } else {
+        ready.close();
       }
-    } else {
-      // on the producer thread too: draws never overlap, so they can share one staging area
-      noise = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer).join();
+    }
+    if (noise == null) {
+      // on the producer thread too: draws never overlap, so they can share its buffers
+      noise = await(CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer));
     }
     noise.attach(owner);
+    return noise;
+  }
+
+  /**
+   * Starts drawing the next step's noise on the background thread, from a fresh key, unless a
+   * draw of this size and std is already waiting. The trainer calls it when a step's own arrays
+   * are released, so that the draw's working memory does not add to the step's.
+   */
+  synchronized void prepare(long size, double std) {
+    if (prepared != null) {
+      if (preparedSize == size && preparedStd == std) {
+        return;
+      }
+      await(prepared).close();
+    }
     preparedSize = size;
     preparedStd = std;
     prepared = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer);
-    return noise;
+  }
+
+  private static NDArray await(CompletableFuture<NDArray> draw) {
+    try {
+      return draw.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for noise", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("noise generation failed", e.getCause());
+    }
   }
 
   /**
@@ -158,10 +184,10 @@ final class GaussianNoise implements AutoCloseable {
     }
   }
 
-  /** Waits until the next step's noise is ready (for tests that count native arrays). */
+  /** Waits until a draw started by {@link #prepare} is finished, if there is one. */
   synchronized void awaitPrepared() {
     if (prepared != null) {
-      prepared.join();
+      await(prepared);
     }
   }
 
