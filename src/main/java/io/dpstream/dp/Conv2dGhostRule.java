@@ -78,9 +78,8 @@ final class Conv2dGhostRule implements GhostRule<Layers.Convolution> {
     NDManager outer = x.getManager();
     NDArray indexArray = outer.create(index.duplicate().order(ByteOrder.nativeOrder()),
         new Shape(index.capacity() / 8), DataType.INT64);
-    // unfold a chunk of examples at a time, so the patches never take more than ~8 MB; a batch of
-    // 256 MNIST-CNN examples (6.5 MB of patches) is then one chunk, with no concatenation after
-    long chunk = Math.max(1, (1L << 21) / (patch * positions));
+    // unfold a chunk of examples at a time, so the patches never take more than ~4 MB
+    long chunk = Math.max(1, (1L << 20) / (patch * positions));
     NDList parts = new NDList();
     for (long start = 0; start < n; start += chunk) {
       long end = Math.min(n, start + chunk);
