@@ -10,6 +10,7 @@ import io.dpstream.dp.ModelSpec;
 import io.dpstream.dp.OptimizerConfig;
 import io.dpstream.dp.UserExamples;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,11 @@ import java.util.Random;
  *
  * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
  * first alternated too) so both see the same machine load, threads and JIT state; examples per
- * second at the median step time of each kind.
+ * second at the median step time of each kind. A DP step's time runs until its background work
+ * (the next step's noise) is done too: that work is part of the step's cost, and left running it
+ * would slow the non-private step measured next. Beside wall time, the mean process CPU time per step
+ * (all threads: PyTorch's, the noise thread, the JVM's) is recorded: on a shared machine it is
+ * the steadier measure of how much work a step is.
  *
  * <p>Memory ({@link #peakTrainingMemory}): one kind of step alone in a fresh process, as the peak
  * resident set (VmHWM, Linux) minus the resident set just before the trainer is built: the model,
@@ -46,15 +51,16 @@ public final class DpStepBenchmark {
 
   /** Measured figures (memory -1 when not measured). */
   public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
-      double dpMedianStepMillis, double plainMedianStepMillis, long dpPeakMemoryBytes,
-      long plainPeakMemoryBytes, long parameters) {
+      double dpMedianStepMillis, double plainMedianStepMillis, double dpMeanCpuMillis,
+      double plainMeanCpuMillis, long dpPeakMemoryBytes, long plainPeakMemoryBytes,
+      long parameters) {
     public double ratio() {
       return dpExamplesPerSecond / plainExamplesPerSecond;
     }
 
     public Result withMemory(long dp, long plain) {
       return new Result(dpExamplesPerSecond, plainExamplesPerSecond, dpMedianStepMillis,
-          plainMedianStepMillis, dp, plain, parameters);
+          plainMedianStepMillis, dpMeanCpuMillis, plainMeanCpuMillis, dp, plain, parameters);
     }
   }
 
@@ -72,34 +78,38 @@ public final class DpStepBenchmark {
         DpTrainer plain = DpTrainer.create(s.spec(), config)) {
       for (int i = 0; i < s.warmup(); i++) {
         dp.step(batches.get(i % batches.size()));
+        dp.awaitBackgroundWork();
         plain.nonPrivateStep(batches.get(i % batches.size()));
       }
       long[] dpNanos = new long[s.steps()];
       long[] plainNanos = new long[s.steps()];
+      long[] dpCpu = new long[s.steps()];
+      long[] plainCpu = new long[s.steps()];
       for (int i = 0; i < s.steps(); i++) {
         List<UserExamples> users = batches.get(i % batches.size());
         // alternate which goes first so neither always runs on a warm cache
         boolean dpFirst = i % 2 == 0;
         for (int k = 0; k < 2; k++) {
           boolean isDp = (k == 0) == dpFirst;
+          long c0 = processCpuNanos();
           long t0 = System.nanoTime();
           if (isDp) {
             dp.step(users);
+            dp.awaitBackgroundWork();
           } else {
             plain.nonPrivateStep(users);
           }
           long t1 = System.nanoTime();
-          if (isDp) {
-            dpNanos[i] = t1 - t0;
-          } else {
-            plainNanos[i] = t1 - t0;
-          }
+          long c1 = processCpuNanos();
+          (isDp ? dpNanos : plainNanos)[i] = t1 - t0;
+          (isDp ? dpCpu : plainCpu)[i] = c1 - c0;
         }
       }
       // the median step: robust to other processes' bursts on a shared machine
       return new Result(
           examples / (median(dpNanos) / 1e9), examples / (median(plainNanos) / 1e9),
-          median(dpNanos) / 1e6, median(plainNanos) / 1e6, -1, -1, dp.parameterCount());
+          median(dpNanos) / 1e6, median(plainNanos) / 1e6, mean(dpCpu) / 1e6,
+          mean(plainCpu) / 1e6, -1, -1, dp.parameterCount());
     }
   }
 
@@ -136,6 +146,20 @@ public final class DpStepBenchmark {
   private static DpSgdConfig config(Settings s) {
     return new DpSgdConfig(1.0, 1.0, s.batch(), s.recordsPerUser(),
         OptimizerConfig.sgd(0.05, 0.9, 0), LearningRateSchedule.constant(), s.device(), 1);
+  }
+
+  /** CPU time of the whole process (all threads), -1 where the JVM does not report it. */
+  private static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** The mean: the process CPU clock ticks in jiffies (10 ms), too coarse for a median. */
+  private static double mean(long[] v) {
+    return Arrays.stream(v).average().orElse(Double.NaN);
   }
 
   private static double median(long[] v) {

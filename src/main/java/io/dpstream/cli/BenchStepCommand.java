@@ -78,18 +78,22 @@ final class BenchStepCommand implements Callable<Integer> {
               + "\"steps\":%d,\"device\":\"%s\",\"threads\":%s,\"omp_wait_policy\":\"%s\","
               + "\"parameters\":%d,\"dp_examples_per_second\":%.1f,"
               + "\"plain_examples_per_second\":%.1f,\"ratio\":%.3f,\"dp_step_ms_median\":%.2f,"
-              + "\"plain_step_ms_median\":%.2f,\"dp_peak_memory_bytes\":%d,"
+              + "\"plain_step_ms_median\":%.2f,\"dp_step_cpu_ms_mean\":%.2f,"
+              + "\"plain_step_cpu_ms_mean\":%.2f,\"dp_peak_memory_bytes\":%d,"
               + "\"plain_peak_memory_bytes\":%d,\"memory_ratio\":%.3f}%n",
           model.replace("\"", "\\\""), batch, recordsPerUser, steps, device,
           threads == null ? "null" : threads.toString(), omp, r.parameters(),
           r.dpExamplesPerSecond(), r.plainExamplesPerSecond(), r.ratio(), r.dpMedianStepMillis(),
-          r.plainMedianStepMillis(), r.dpPeakMemoryBytes(), r.plainPeakMemoryBytes(),
+          r.plainMedianStepMillis(), r.dpMeanCpuMillis(), r.plainMeanCpuMillis(),
+          r.dpPeakMemoryBytes(), r.plainPeakMemoryBytes(),
           r.dpPeakMemoryBytes() / (double) r.plainPeakMemoryBytes());
     } else {
-      System.out.printf(Locale.ROOT, "%s batch %d x %d records: DP %.0f ex/s (%.1f ms), plain %.0f"
-              + " ex/s (%.1f ms), ratio %.3f; peak training memory DP %.1f MiB, plain %.1f MiB%n",
+      System.out.printf(Locale.ROOT, "%s batch %d x %d records: DP %.0f ex/s (%.1f ms, CPU %.1f ms),"
+              + " plain %.0f ex/s (%.1f ms, CPU %.1f ms), ratio %.3f; peak training memory DP %.1f"
+              + " MiB, plain %.1f MiB%n",
           model, batch, recordsPerUser, r.dpExamplesPerSecond(), r.dpMedianStepMillis(),
-          r.plainExamplesPerSecond(), r.plainMedianStepMillis(), r.ratio(),
+          r.dpMeanCpuMillis(), r.plainExamplesPerSecond(), r.plainMedianStepMillis(),
+          r.plainMeanCpuMillis(), r.ratio(),
           r.dpPeakMemoryBytes() / 1048576.0, r.plainPeakMemoryBytes() / 1048576.0);
     }
     return 0;

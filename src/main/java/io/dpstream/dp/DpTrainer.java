@@ -3,8 +3,8 @@ package io.dpstream.dp;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,8 +16,9 @@ import java.util.Map;
  *
  * <p>{@link #step(List)} takes the users Poisson-sampled for one step (possibly none) and runs the
  * phases {@link #clipAndAccumulate clip and accumulate} (per-user clipping with ghost norms),
- * {@link #addNoise add noise} N(0, σ²C²·I), {@link #normalise divide} by the configured expected
- * batch size, then the optimiser. An empty step still adds noise and updates the model: the
+ * {@link #addNoise add noise} N(0, σ²C²·I), divide by the configured expected batch size B, then
+ * the optimiser. The division is not a pass of its own: it is folded into the clipping factors
+ * and the noise's standard deviation (σC/B), which gives the same distribution. An empty step still adds noise and updates the model: the
  * privacy analysis charges every step.
  *
  * <p>Each step's arrays live in a sub-manager closed at the end of the step, so native memory does
@@ -137,16 +138,23 @@ public final class DpTrainer implements AutoCloseable {
         clipped = clipAndAccumulate(sampled, pass);
         clipped.sums().forEach(sum -> sum.attach(step));
       }
-      List<NDArray> noisy = addNoise(clipped.sums(), step);
-      List<NDArray> gradient = normalise(noisy);
+      List<NDArray> gradient = addNoise(clipped.sums(), step);
       optimizer.update(gradient, lr, stepsTaken + 1, step);
+    }
+    if (noiseStd() > 0) {
+      // the next step's noise is drawn in the background once this step's arrays are freed
+      noise.prepare(parameterCount(), noiseStd());
     }
     stepsTaken++;
     return new StepResult(stepsTaken, lr, sampled.size(), records, clipped.clippedFraction(),
         clipped.meanLoss());
   }
 
-  /** Phase 1: Σ_u clip_C(g_u) per parameter (zeros when no user was sampled). */
+  /**
+   * Phases 1 and 3: Σ_u clip_C(g_u) / B per parameter, B the configured expected batch size
+   * (zeros when no user was sampled). The division is folded into the clipping factors, where it
+   * costs nothing, instead of a pass over the parameters.
+   */
   GhostClipper.ClippedSum clipAndAccumulate(List<UserExamples> sampled, NDManager step) {
     if (sampled.isEmpty()) {
       List<NDArray> zeros = new ArrayList<>();
@@ -157,31 +165,41 @@ public final class DpTrainer implements AutoCloseable {
     }
     Batch batch = encode(sampled, step);
     UserLayout layout = UserLayout.of(sampled, step, staging);
-    return clipper.clipAndAccumulate(batch, layout, config.clipNorm(), step);
+    return clipper.clipAndAccumulate(batch, layout, config.clipNorm(),
+        1.0 / config.expectedBatchSize(), step);
   }
 
-  /** Phase 2: adds N(0, σ²C²) to every coordinate, from one fresh secure stream per step. */
+  /**
+   * Phases 2 and 3: adds N(0, σ²C²) / B to every coordinate of the already divided sums, that is
+   * noise of standard deviation σC/B, from one fresh secure stream per step: the same
+   * distribution as (Σ_u clip_C(g_u) + N(0, σ²C²·I)) / B of DESIGN §2.
+   */
   List<NDArray> addNoise(List<NDArray> sums, NDManager step) {
-    double std = config.noiseMultiplier() * config.clipNorm();
+    double std = noiseStd();
     if (std == 0) {
       return sums;
     }
-    NDArray flat = noise.next(sums.stream().mapToLong(NDArray::size).sum(), std, step);
-    long offset = 0;
-    for (NDArray s : sums) {
-      long size = s.size();
-      s.addi(flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(s.getShape()));
-      offset += size;
+    long[] ends = new long[sums.size() - 1];
+    long total = 0;
+    for (int i = 0; i < sums.size(); i++) {
+      total += sums.get(i).size();
+      if (i < ends.length) {
+        ends[i] = total;
+      }
+    }
+    NDArray flat = noise.next(total, std, step);
+    // views of the flat draw, one per parameter: no copies
+    NDList parts = flat.split(ends);
+    for (int i = 0; i < sums.size(); i++) {
+      NDArray s = sums.get(i);
+      s.addi(parts.get(i).reshape(s.getShape()));
     }
     return sums;
   }
 
-  /** Phase 3: divides by the configured expected batch size, never the actual count. */
-  List<NDArray> normalise(List<NDArray> noisy) {
-    for (NDArray g : noisy) {
-      g.divi((float) config.expectedBatchSize());
-    }
-    return noisy;
+  /** σC/B: the standard deviation of the noise added to the divided sum. */
+  private double noiseStd() {
+    return config.noiseMultiplier() * config.clipNorm() / config.expectedBatchSize();
   }
 
   /**
@@ -315,6 +333,15 @@ public final class DpTrainer implements AutoCloseable {
     Map<String, float[]> out = new LinkedHashMap<>();
     parameterArrays().forEach((k, v) -> out.put(k, v.toFloatArray()));
     return out;
+  }
+
+  /**
+   * Waits until work this trainer does in the background for its next step (drawing that step's
+   * noise) is finished. Never needed for correctness; a benchmark calls it so that the DP step is
+   * charged for all its work and no background work overlaps what is measured next.
+   */
+  public void awaitBackgroundWork() {
+    noise.awaitPrepared();
   }
 
   /** Number of native arrays owned by the model's manager (constant across steps). */

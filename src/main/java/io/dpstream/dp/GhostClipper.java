@@ -29,9 +29,12 @@ final class GhostClipper {
    * @param batch the sampled users' records, user after user
    * @param layout which record belongs to which user
    * @param clipNorm C > 0
+   * @param sumScale factor applied to every clipped user gradient, where it is free (the trainer
+   *     passes 1/B to fold in the division by the expected batch size); 1 for the plain sum
    * @param step the step's manager, owner of every array made here
    */
-  ClippedSum clipAndAccumulate(Batch batch, UserLayout layout, double clipNorm, NDManager step) {
+  ClippedSum clipAndAccumulate(Batch batch, UserLayout layout, double clipNorm, double sumScale,
+      NDManager step) {
     Tape tape = new Tape(step);
     NDArray perExampleLoss;
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -54,7 +57,8 @@ final class GhostClipper {
     // The Gram-matrix sums can come out a rounding error below zero for a user whose gradient is
     // (nearly) zero; sqrt would then give NaN and poison the whole step.
     NDArray norms = normSquared.maximum(0f).sqrt();
-    NDArray userScale = norms.add(1e-6).pow(-1).mul(clipNorm).minimum(1f);
+    NDArray clipFactor = norms.add(1e-6).pow(-1).mul(clipNorm).minimum(1f);
+    NDArray userScale = sumScale == 1 ? clipFactor : clipFactor.mul((float) sumScale);
     NDArray exampleScale = layout.toExamples(userScale).mul(layout.exampleWeight);
     List<NDArray> sums = new ArrayList<>();
     for (GhostRule.UserGradients g : prepared) {

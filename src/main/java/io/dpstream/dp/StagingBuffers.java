@@ -45,6 +45,14 @@ final class StagingBuffers {
     return a.getDataType() == DataType.INT64 ? b.getLong(0) : b.getFloat(0);
   }
 
+  /**
+   * Slot {@code slot}'s memory as a native-order view of {@code bytes} bytes, to be filled by the
+   * caller before an array is made from it.
+   */
+  ByteBuffer direct(String slot, int bytes) {
+    return buffer(slot, bytes);
+  }
+
   private ByteBuffer buffer(String slot, int bytes) {
     ByteBuffer b = slots.get(slot);
     if (b == null || b.capacity() < bytes) {

@@ -30,10 +30,12 @@ class BenchStepCommandTest {
     assertEquals(0, rc);
     JsonNode json = new ObjectMapper().readTree(stdout.toString(java.nio.charset.StandardCharsets.UTF_8));
     for (String field : new String[] {"dp_examples_per_second", "plain_examples_per_second",
-        "ratio", "dp_peak_memory_bytes", "plain_peak_memory_bytes"}) {
+        "ratio", "dp_step_cpu_ms_mean", "plain_step_cpu_ms_mean", "dp_peak_memory_bytes",
+        "plain_peak_memory_bytes"}) {
       assertTrue(json.has(field), field + " in " + json);
     }
     assertTrue(json.get("dp_examples_per_second").asDouble() > 0);
+    assertTrue(json.get("dp_step_cpu_ms_mean").asDouble() > 0);
     assertEquals(json.get("dp_examples_per_second").asDouble()
         / json.get("plain_examples_per_second").asDouble(), json.get("ratio").asDouble(), 1e-2);
   }

@@ -51,6 +51,7 @@ class GaussianNoiseTest {
       float[] b;
       try (GaussianNoise noise = new GaussianNoise(m)) {
         a = noise.next(1000, 1, m).toFloatArray();
+        noise.prepare(1000, 1);
         b = noise.next(1000, 1, m).toFloatArray(); // the prepared one
       }
       int equal = 0;
@@ -58,6 +59,29 @@ class GaussianNoiseTest {
         equal += a[i] == b[i] ? 1 : 0;
       }
       assertTrue(equal < 5, equal + " equal coordinates");
+    }
+  }
+
+  /**
+   * The key stream is produced in chunks of 1024 words: a draw must continue the stream from chunk
+   * to chunk, never restart it (which would repeat the first chunk's noise, unseen by the
+   * distribution tests above).
+   */
+  @Test
+  void chunksOfOneDrawDoNotRepeat() {
+    int chunk = 1024;
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] z;
+      try (GaussianNoise noise = new GaussianNoise(m)) {
+        z = noise.next(8L * chunk + 17, 1, m).toFloatArray();
+      }
+      for (int c = 1; c * chunk < z.length; c++) {
+        int equal = 0;
+        for (int i = 0; i < chunk && c * chunk + i < z.length; i++) {
+          equal += z[i] == z[c * chunk + i] ? 1 : 0;
+        }
+        assertTrue(equal < 5, "chunk " + c + " repeats " + equal + " values of chunk 0");
+      }
     }
   }
 

@@ -69,7 +69,7 @@ class GhostClipperTest {
           Batch batch = Batch.encode(spec, flat, null, step, staging);
           UserLayout layout = UserLayout.of(users, step, staging);
           GhostClipper.ClippedSum got =
-              new GhostClipper(model).clipAndAccumulate(batch, layout, clip, step);
+              new GhostClipper(model).clipAndAccumulate(batch, layout, clip, 1, step);
           float[] actual = concat(got.sums());
           assertEquals(expected.length, actual.length);
           double relative = distance(expected, actual) / norm(expected);
