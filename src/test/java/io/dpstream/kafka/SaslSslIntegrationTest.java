@@ -52,21 +52,7 @@ class SaslSslIntegrationTest {
   @BeforeAll
   static void startBroker() throws Exception {
     certs = TestCertificates.generate(tmp);
-    String prefix = "listener.name.secure.";
-    broker = EmbeddedKafkaBroker.startTemporary(new EmbeddedKafkaBroker.ExtraListener("SECURE", "SASL_SSL", Map.of(
-        prefix + "ssl.keystore.location", certs.keyStore().toString(),
-        prefix + "ssl.keystore.password", certs.keyStorePassword(),
-        prefix + "ssl.key.password", certs.keyStorePassword(),
-        prefix + "ssl.keystore.type", "PKCS12",
-        prefix + "sasl.enabled.mechanisms", "SCRAM-SHA-512",
-        prefix + "scram-sha-512.sasl.jaas.config",
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-        "sasl.enabled.mechanisms", "SCRAM-SHA-512")));
-    // The SCRAM user, created over the broker's PLAINTEXT (inter-broker) listener.
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(
-          USER, new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
-    }
+    broker = certs.startSaslSslBroker(USER, PASSWORD);
   }
 
   @AfterAll
@@ -77,18 +63,7 @@ class SaslSslIntegrationTest {
   /** The configuration file a deployment would write (README, "Security"). */
   private static Path configFile(String password) throws Exception {
     Path f = Files.createTempFile(tmp, "dpstream-", ".yaml");
-    Files.writeString(f, String.join("\n",
-        "kafka:",
-        "  bootstrapServers: " + broker.bootstrapServers("SECURE"),
-        "  properties:",
-        "    security.protocol: SASL_SSL",
-        "    sasl.mechanism: SCRAM-SHA-512",
-        "    sasl.jaas.config: >-",
-        "      org.apache.kafka.common.security.scram.ScramLoginModule required",
-        "      username=\"" + USER + "\" password=\"" + password + "\";",
-        "    ssl.truststore.location: " + certs.trustStore(),
-        "    ssl.truststore.type: PKCS12",
-        "    ssl.truststore.password: " + certs.trustStorePassword(),
+    Files.writeString(f, certs.kafkaYaml(broker, USER, password) + String.join("\n",
         "gate:",
         "  featureCount: 4",
         "  labelClasses: 3",

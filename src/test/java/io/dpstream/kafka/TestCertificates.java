@@ -36,6 +36,51 @@ public record TestCertificates(Path keyStore, String keyStorePassword, Path trus
     return new TestCertificates(keyStore, keyPassword, trustStore, trustPassword);
   }
 
+  /**
+   * Starts a temporary broker whose listener {@code SECURE} speaks SASL_SSL with SCRAM-SHA-512 and
+   * this certificate, and creates the SCRAM user {@code user} (over the PLAINTEXT listener).
+   */
+  public EmbeddedKafkaBroker startSaslSslBroker(String user, String password) throws Exception {
+    String prefix = "listener.name.secure.";
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary(new EmbeddedKafkaBroker.ExtraListener(
+        "SECURE", "SASL_SSL", java.util.Map.of(
+            prefix + "ssl.keystore.location", keyStore.toString(),
+            prefix + "ssl.keystore.password", keyStorePassword,
+            prefix + "ssl.key.password", keyStorePassword,
+            prefix + "ssl.keystore.type", "PKCS12",
+            prefix + "sasl.enabled.mechanisms", "SCRAM-SHA-512",
+            prefix + "scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            "sasl.enabled.mechanisms", "SCRAM-SHA-512")));
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(
+        java.util.Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+          user, new org.apache.kafka.clients.admin.ScramCredentialInfo(
+              org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get();
+    } catch (Exception e) {
+      broker.close();
+      throw e;
+    }
+    return broker;
+  }
+
+  /** The {@code kafka} section of a configuration file for {@code broker}'s SECURE listener. */
+  public String kafkaYaml(EmbeddedKafkaBroker broker, String user, String password) {
+    return String.join("\n",
+        "kafka:",
+        "  bootstrapServers: " + broker.bootstrapServers("SECURE"),
+        "  properties:",
+        "    security.protocol: SASL_SSL",
+        "    sasl.mechanism: SCRAM-SHA-512",
+        "    sasl.jaas.config: >-",
+        "      org.apache.kafka.common.security.scram.ScramLoginModule required",
+        "      username=\"" + user + "\" password=\"" + password + "\";",
+        "    ssl.truststore.location: " + trustStore,
+        "    ssl.truststore.type: PKCS12",
+        "    ssl.truststore.password: " + trustStorePassword,
+        "");
+  }
+
   private static void keytool(String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
