@@ -153,6 +153,85 @@ class SaslSslIntegrationTest {
     }
   }
 
+  /**
+   * The README's grants for the gate, on a broker with an authorizer: the gate runs with them, and
+   * they give it nothing it does not need (it cannot read the model snapshots).
+   */
+  @Test
+  void theReadmeAclsForTheGateAreEnough() throws Exception {
+    try (EmbeddedKafkaBroker secured = certs.startSaslSslBroker(USER, PASSWORD, Map.of(
+        "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users", "User:ANONYMOUS"))) { // the PLAINTEXT and controller listeners
+      Path f = Files.createTempFile(tmp, "acl-", ".yaml");
+      Files.writeString(f, certs.kafkaYaml(secured, USER, PASSWORD) + String.join("\n",
+          "gate:", "  featureCount: 4", "  labelClasses: 3", "  stepPeriod: 500ms",
+          "  stateDir: " + tmp.resolve("acl-state"), "topics:", "  partitions: 2", ""));
+      DpstreamConfig config = DpstreamConfig.load(f, Map.of(), Map.of());
+      DpstreamConfig asAdmin = DpstreamConfig.of(Map.of("kafka.bootstrapServers", secured.bootstrapServers(),
+          "topics.partitions", "2", "gate.featureCount", "4"));
+      TopicProvisioner.ensureTopics(asAdmin);
+      String gate = "User:" + USER;
+      List<org.apache.kafka.common.acl.AclBinding> acls = new java.util.ArrayList<>();
+      for (String t : List.of(Topics.TRAINING_RECORDS, Topics.TRAINING_RECORDS_DLQ, Topics.STEP_CONTRIBUTIONS,
+          Topics.PRIVACY_LEDGER, Topics.BUDGET_ALERTS, Topics.PRIVACY_METRICS, Topics.TRAINER_CHECKPOINTS,
+          Topics.MODEL_SNAPSHOTS)) acls.add(acl(org.apache.kafka.common.resource.ResourceType.TOPIC, t, false, gate,
+              org.apache.kafka.common.acl.AclOperation.DESCRIBE));
+      acls.add(acl(org.apache.kafka.common.resource.ResourceType.TOPIC, Topics.TRAINING_RECORDS, false, gate,
+          org.apache.kafka.common.acl.AclOperation.READ));
+      for (String t : List.of(Topics.TRAINING_RECORDS_DLQ, Topics.STEP_CONTRIBUTIONS, Topics.PRIVACY_LEDGER,
+          Topics.BUDGET_ALERTS)) acls.add(acl(org.apache.kafka.common.resource.ResourceType.TOPIC, t, false, gate,
+              org.apache.kafka.common.acl.AclOperation.WRITE));
+      for (var type : List.of(org.apache.kafka.common.resource.ResourceType.TOPIC,
+          org.apache.kafka.common.resource.ResourceType.GROUP, org.apache.kafka.common.resource.ResourceType.TRANSACTIONAL_ID))
+        acls.add(acl(type, "dpstream-gate", true, gate, org.apache.kafka.common.acl.AclOperation.ALL));
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", secured.bootstrapServers()))) {
+        admin.createAcls(acls).all().get();
+      }
+      // ACLs reach the broker's authorizer through the metadata log, a moment after they are created.
+      try (Admin asGate = Admin.create(TopicProvisioner.adminProperties(config))) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!asGate.listTopics().names().get().containsAll(TopicProvisioner.plan(config).keySet())) {
+          assertTrue(System.nanoTime() < deadline, "the gate's grants never took effect");
+          Thread.sleep(100);
+        }
+      }
+      int records = 30;
+      try (Pipeline pipeline = Pipeline.builder(config).trainer(false).start();
+          TrainingRecordProducer producer = new TrainingRecordProducer(secured.bootstrapServers(), Topics.TRAINING_RECORDS, Map.of())) {
+        List<TrainingRecord> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < records; i++) batch.add(TrainingRecord.newBuilder().setUserId("u" + (i % 5))
+            .setEventTime(Instant.now()).setFeatures(java.util.Collections.nCopies(4, 0.5f)).setLabel(i % 3).build());
+        producer.sendAll(batch.iterator());
+        DpstreamConfig plain = DpstreamConfig.of(Map.of("kafka.bootstrapServers", secured.bootstrapServers(), "topics.partitions", "2"));
+        try (KafkaConsumer<byte[], byte[]> steps = consumer(plain, Topics.STEP_CONTRIBUTIONS)) {
+          Map<Integer, StepMarker> latest = new HashMap<>();
+          long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+          while (outcomes(latest) < records) {
+            assertTrue(System.nanoTime() < deadline, "outcomes seen: " + outcomes(latest));
+            for (var r : steps.poll(Duration.ofMillis(200))) {
+              StepMessage m = GateMessages.stepMessage(r.value());
+              if (m.getBody() instanceof StepMarker marker) latest.put(m.getGatePartition(), marker);
+            }
+          }
+        }
+        // Nothing more: the gate's principal cannot read the snapshots.
+        try (KafkaConsumer<byte[], byte[]> snapshots = consumer(config, Topics.MODEL_SNAPSHOTS)) {
+          assertThrows(org.apache.kafka.common.errors.TopicAuthorizationException.class,
+              () -> snapshots.poll(Duration.ofSeconds(10)));
+        }
+      }
+    }
+  }
+
+  private static org.apache.kafka.common.acl.AclBinding acl(org.apache.kafka.common.resource.ResourceType type,
+      String name, boolean prefixed, String principal, org.apache.kafka.common.acl.AclOperation op) {
+    return new org.apache.kafka.common.acl.AclBinding(
+        new org.apache.kafka.common.resource.ResourcePattern(type, name, prefixed
+            ? org.apache.kafka.common.resource.PatternType.PREFIXED : org.apache.kafka.common.resource.PatternType.LITERAL),
+        new org.apache.kafka.common.acl.AccessControlEntry(principal, "*", op,
+            org.apache.kafka.common.acl.AclPermissionType.ALLOW));
+  }
+
   private static long outcomes(Map<Integer, StepMarker> latest) {
     return latest.values().stream()
         .mapToLong(m -> m.getRecordsAdmitted() + m.getRecordsDroppedForBudget() + m.getRecordsDeadLettered())

@@ -41,9 +41,15 @@ public record TestCertificates(Path keyStore, String keyStorePassword, Path trus
    * this certificate, and creates the SCRAM user {@code user} (over the PLAINTEXT listener).
    */
   public EmbeddedKafkaBroker startSaslSslBroker(String user, String password) throws Exception {
+    return startSaslSslBroker(user, password, java.util.Map.of());
+  }
+
+  /** As {@link #startSaslSslBroker(String, String)} with further broker settings (an authorizer). */
+  public EmbeddedKafkaBroker startSaslSslBroker(String user, String password, java.util.Map<String, String> more)
+      throws Exception {
     String prefix = "listener.name.secure.";
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary(new EmbeddedKafkaBroker.ExtraListener(
-        "SECURE", "SASL_SSL", java.util.Map.of(
+    java.util.Map<String, String> props = new java.util.HashMap<>(more);
+    props.putAll(java.util.Map.of(
             prefix + "ssl.keystore.location", keyStore.toString(),
             prefix + "ssl.keystore.password", keyStorePassword,
             prefix + "ssl.key.password", keyStorePassword,
@@ -51,7 +57,9 @@ public record TestCertificates(Path keyStore, String keyStorePassword, Path trus
             prefix + "sasl.enabled.mechanisms", "SCRAM-SHA-512",
             prefix + "scram-sha-512.sasl.jaas.config",
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-            "sasl.enabled.mechanisms", "SCRAM-SHA-512")));
+            "sasl.enabled.mechanisms", "SCRAM-SHA-512"));
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary(
+        new EmbeddedKafkaBroker.ExtraListener("SECURE", "SASL_SSL", props));
     try (var admin = org.apache.kafka.clients.admin.Admin.create(
         java.util.Map.of("bootstrap.servers", broker.bootstrapServers()))) {
       admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
