@@ -61,6 +61,14 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Largest encoded snapshot accepted (default: ${DEFAULT-VALUE}).")
   long maxSnapshotBytes;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "YAML configuration file: its kafka.properties (TLS, SASL) are used to follow the topic.")
+  java.nio.file.Path config;
+
+  @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+      description = "A Kafka consumer setting passed through untouched (repeatable), e.g. security.protocol=SASL_SSL.")
+  java.util.Map<String, String> kafkaProperties = new java.util.LinkedHashMap<>();
+
   /** Counted down by SIGINT/SIGTERM (a shutdown hook), or by tests, to stop serving. */
   final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -74,7 +82,7 @@ public final class ServeCommand implements Callable<Integer> {
     try (SnapshotServer server =
             new SnapshotServer(new InetSocketAddress(host, port), null, limits);
         SnapshotFollower follower =
-            SnapshotFollower.start(bootstrapServers, topic, modelId, maxSnapshotBytes)) {
+            SnapshotFollower.start(consumerProperties(), topic, modelId, maxSnapshotBytes)) {
       follower.addListener(server::load);
       Thread hook = new Thread(stopped::countDown, "serve-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
@@ -93,5 +101,16 @@ public final class ServeCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The configuration file's Kafka properties, then --kafka-property, then the bootstrap servers. */
+  private java.util.Properties consumerProperties() {
+    java.util.Properties p = new java.util.Properties();
+    if (config != null) {
+      p.putAll(io.dpstream.config.DpstreamConfig.load(config, System.getenv(), java.util.Map.of()).kafka().properties());
+    }
+    p.putAll(kafkaProperties);
+    p.put("bootstrap.servers", bootstrapServers);
+    return p;
   }
 }

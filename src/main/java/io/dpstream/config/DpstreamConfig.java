@@ -108,7 +108,10 @@ public record DpstreamConfig(
   static Map<String, String> readYaml(Path yaml) {
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(yaml));
+      // A key given twice is an error, not "the last one wins": one of the two is a mistake.
+      root = new ObjectMapper(new YAMLFactory())
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .readTree(Files.readString(yaml));
     } catch (IOException e) {
       throw new IllegalArgumentException(
           "cannot read configuration " + yaml + ": " + e.getMessage().lines().findFirst().orElse(""));

@@ -29,6 +29,12 @@ import java.time.Duration;
  *     least every this many charged steps, and always when they leave the pool, reach the warning
  *     level or exhaust their budget; between writes, the charge is durable in the pool's charge
  *     base and the partition's closed-step count
+ * @param maxUserIdBytes records whose userId is longer than this in UTF-8 go to the dead-letter
+ *     topic ({@code user-id-too-long}): a user id is a state-store key and a header of every
+ *     output about the user
+ * @param maxEventTimeAhead records whose eventTime lies further than this ahead of the gate's
+ *     clock go to the dead-letter topic ({@code event-time-out-of-range}), as do negative event
+ *     times; zero = no check of the future
  */
 public record GateSection(
     String applicationId,
@@ -45,7 +51,9 @@ public record GateSection(
     Path stateDir,
     Duration commitInterval,
     int threads,
-    int ledgerPublishSteps) {
+    int ledgerPublishSteps,
+    int maxUserIdBytes,
+    Duration maxEventTimeAhead) {
 
   /** {@code gate.featureCount} when it was not configured: the gate refuses to start. */
   public static final int FEATURES_NOT_SET = -1;
@@ -81,6 +89,11 @@ public record GateSection(
     if (ledgerPublishSteps < 1)
       throw new IllegalArgumentException(
           "gate.ledgerPublishSteps must be >= 1, got " + ledgerPublishSteps);
+    if (maxUserIdBytes < 1)
+      throw new IllegalArgumentException("gate.maxUserIdBytes must be >= 1, got " + maxUserIdBytes);
+    if (maxEventTimeAhead == null || maxEventTimeAhead.isNegative())
+      throw new IllegalArgumentException(
+          "gate.maxEventTimeAhead must be >= 0, got " + maxEventTimeAhead);
   }
 
   /** A copy whose time-triggered steps last {@code period}. */
@@ -88,7 +101,7 @@ public record GateSection(
     return new GateSection(
         applicationId, stepTrigger, period, stepRecords, retentionSteps, retention,
         maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes,
-        stateDir, commitInterval, threads, ledgerPublishSteps);
+        stateDir, commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead);
   }
 
   /** A copy keeping its Kafka Streams state (RocksDB) in {@code dir}. */
@@ -96,7 +109,7 @@ public record GateSection(
     return new GateSection(
         applicationId, stepTrigger, stepPeriod, stepRecords, retentionSteps, retention,
         maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes, dir,
-        commitInterval, threads, ledgerPublishSteps);
+        commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead);
   }
 
   static GateSection from(Settings s) {
@@ -115,6 +128,8 @@ public record GateSection(
         Path.of(s.string("gate.stateDir", Path.of(System.getProperty("java.io.tmpdir"), "dpstream-streams").toString())),
         s.duration("gate.commitInterval", Duration.ofMillis(100)),
         s.intValue("gate.threads", 1, 1, 1024),
-        s.intValue("gate.ledgerPublishSteps", 10, 1, 1_000_000));
+        s.intValue("gate.ledgerPublishSteps", 10, 1, 1_000_000),
+        s.intValue("gate.maxUserIdBytes", 256, 1, Integer.MAX_VALUE),
+        s.duration("gate.maxEventTimeAhead", Duration.ofDays(1)));
   }
 }

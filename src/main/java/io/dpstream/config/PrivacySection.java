@@ -28,18 +28,25 @@ public record PrivacySection(BudgetPolicyConfig policy, double warningFraction) 
     } catch (IllegalArgumentException e) {
       throw Settings.bad("privacy.accountant", accountant, "rdp or pld");
     }
+    double epsilonCap = s.doubleValue("privacy.epsilonCap", 8.0);
+    double delta = s.doubleValue("privacy.delta", 1e-5);
+    double samplingRate = s.doubleValue("privacy.samplingRate", 0.01);
+    double noiseMultiplier = s.doubleValue("privacy.noiseMultiplier", 1.0);
+    // BudgetPolicyConfig checks these too; checking here first names the setting in the error.
+    require(epsilonCap > 0, "privacy.epsilonCap", epsilonCap, "> 0");
+    require(delta > 0 && delta < 1, "privacy.delta", delta, "in (0, 1)");
+    require(samplingRate > 0 && samplingRate <= 1, "privacy.samplingRate", samplingRate, "in (0, 1]");
+    require(noiseMultiplier > 0, "privacy.noiseMultiplier", noiseMultiplier, "> 0");
     BudgetPolicyConfig policy;
     try {
-      policy =
-          new BudgetPolicyConfig(
-              s.doubleValue("privacy.epsilonCap", 8.0),
-              s.doubleValue("privacy.delta", 1e-5),
-              s.doubleValue("privacy.samplingRate", 0.01),
-              s.doubleValue("privacy.noiseMultiplier", 1.0),
-              kind);
+      policy = new BudgetPolicyConfig(epsilonCap, delta, samplingRate, noiseMultiplier, kind);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("privacy: " + e.getMessage(), e);
     }
     return new PrivacySection(policy, s.doubleValue("privacy.warningFraction", 0.8));
+  }
+
+  private static void require(boolean ok, String key, double value, String range) {
+    if (!ok) throw new IllegalArgumentException(key + " must be " + range + ", got " + value);
   }
 }

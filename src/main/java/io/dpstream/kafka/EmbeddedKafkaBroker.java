@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -35,20 +37,56 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final boolean temporary;
   private final int brokerPort;
   private final int controllerPort;
+  private final ExtraListener extra;
+  private final int extraPort;
   private KafkaRaftServer server;
 
-  private EmbeddedKafkaBroker(Path dataDir, boolean temporary, int brokerPort, int controllerPort) {
+  /**
+   * A second client listener beside the PLAINTEXT one (which stays the inter-broker listener), for
+   * tests of TLS and SASL: e.g. name {@code SECURE}, protocol {@code SASL_SSL}, and the broker
+   * settings it needs (keystore, enabled SASL mechanisms, usually prefixed {@code
+   * listener.name.secure.}).
+   *
+   * @param name listener name, upper case letters, digits and underscores
+   * @param securityProtocol PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
+   * @param brokerProperties broker settings added to the broker's configuration
+   */
+  public record ExtraListener(String name, String securityProtocol, Map<String, String> brokerProperties) {
+    public ExtraListener {
+      if (name == null || !name.matches("[A-Z][A-Z0-9_]*") || name.equals("PLAINTEXT") || name.equals("CONTROLLER"))
+        throw new IllegalArgumentException("listener name must be upper case and not PLAINTEXT or CONTROLLER: " + name);
+      brokerProperties = Map.copyOf(brokerProperties);
+    }
+  }
+
+  private EmbeddedKafkaBroker(
+      Path dataDir, boolean temporary, int brokerPort, int controllerPort, ExtraListener extra, int extraPort) {
     this.dataDir = dataDir;
     this.temporary = temporary;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
+    this.extra = extra;
+    this.extraPort = extraPort;
   }
 
   /** Starts a broker on free loopback ports in a temporary directory. */
   public static EmbeddedKafkaBroker startTemporary() {
     try {
       Path dir = Files.createTempDirectory("dpstream-kafka-");
-      return start(dir, true, 0);
+      return start(dir, true, 0, null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Starts a broker on free loopback ports in a temporary directory, with a second client listener
+   * (TLS, SASL) reachable at {@link #bootstrapServers(String)}.
+   */
+  public static EmbeddedKafkaBroker startTemporary(ExtraListener listener) {
+    try {
+      Path dir = Files.createTempDirectory("dpstream-kafka-");
+      return start(dir, true, 0, listener);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -59,10 +97,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * used last time in this directory, or a free one the first time.
    */
   public static EmbeddedKafkaBroker startPersistent(Path dataDir, int port) {
-    return start(dataDir, false, port);
+    return start(dataDir, false, port, null);
   }
 
-  private static EmbeddedKafkaBroker start(Path dir, boolean temporary, int requestedPort) {
+  private static EmbeddedKafkaBroker start(
+      Path dir, boolean temporary, int requestedPort, ExtraListener extra) {
     try {
       Files.createDirectories(dir);
       Properties remembered = readPorts(dir);
@@ -73,7 +112,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       int controller = Integer.parseInt(remembered.getProperty("controller", "0"));
       if (broker == 0) broker = freePort();
       if (controller == 0 || controller == broker) controller = freePort();
-      EmbeddedKafkaBroker b = new EmbeddedKafkaBroker(dir, temporary, broker, controller);
+      int extraPort = 0;
+      while (extra != null && (extraPort == 0 || extraPort == broker || extraPort == controller)) extraPort = freePort();
+      EmbeddedKafkaBroker b = new EmbeddedKafkaBroker(dir, temporary, broker, controller, extra, extraPort);
       b.startServer();
       if (!temporary) writePorts(dir, broker, controller);
       return b;
@@ -101,6 +142,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     props.put("transaction.state.log.replication.factor", "1");
     props.put("transaction.state.log.min.isr", "1");
     props.put("transaction.state.log.num.partitions", "4");
+    if (extra != null) {
+      String l = extra.name() + "://127.0.0.1:" + extraPort;
+      props.put("listeners", props.getProperty("listeners") + "," + l);
+      props.put("advertised.listeners", props.getProperty("advertised.listeners") + "," + l);
+      props.put(
+          "listener.security.protocol.map",
+          props.getProperty("listener.security.protocol.map") + "," + extra.name() + ":" + extra.securityProtocol());
+      props.putAll(extra.brokerProperties());
+    }
     props.put("share.coordinator.state.topic.replication.factor", "1");
     props.put("share.coordinator.state.topic.min.isr", "1");
     props.put("group.initial.rebalance.delay.ms", "0");
@@ -145,6 +195,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** The {@code bootstrap.servers} value for clients of this broker. */
   public String bootstrapServers() {
     return "127.0.0.1:" + brokerPort;
+  }
+
+  /**
+   * The {@code bootstrap.servers} value of the listener named {@code listenerName}: PLAINTEXT, or
+   * the extra listener's name.
+   *
+   * @throws IllegalArgumentException if this broker has no such listener
+   */
+  public String bootstrapServers(String listenerName) {
+    String n = listenerName.toUpperCase(Locale.ROOT);
+    if (n.equals("PLAINTEXT")) return bootstrapServers();
+    if (extra != null && n.equals(extra.name())) return "127.0.0.1:" + extraPort;
+    throw new IllegalArgumentException("no listener " + listenerName + " on this broker");
   }
 
   public Path dataDir() {

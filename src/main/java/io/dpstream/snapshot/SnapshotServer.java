@@ -47,7 +47,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Strict: a body holding anything after its JSON value is malformed, not silently cut. */
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
   static final String VERSION_HEADER = "Dpstream-Snapshot-Version";
   /** Most bytes of an oversized body read (and discarded) so that its 413 answer arrives. */
   static final long DRAIN_BYTES = 64L << 20;

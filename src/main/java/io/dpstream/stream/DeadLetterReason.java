@@ -5,10 +5,22 @@ package io.dpstream.stream;
  * metric. The id is the value of the {@link DeadLetterHeaders#REASON} header.
  */
 public enum DeadLetterReason {
-  /** Not an Avro single-object encoded TrainingRecord of a known schema version, or null. */
+  /**
+   * Not an Avro single-object encoded TrainingRecord, or null: no single-object marker, truncated,
+   * corrupt lengths, or bytes left over after the record.
+   */
   UNDECODABLE("undecodable"),
+  /**
+   * Single-object encoded, but with a schema fingerprint the gate does not know: another record
+   * type, or a TrainingRecord schema newer than the gate's.
+   */
+  UNKNOWN_SCHEMA("unknown-schema"),
   /** userId missing, empty or blank. */
   MISSING_USER_ID("missing-user-id"),
+  /** userId longer than gate.maxUserIdBytes in UTF-8. */
+  USER_ID_TOO_LONG("user-id-too-long"),
+  /** eventTime negative, or further ahead of the gate's clock than gate.maxEventTimeAhead. */
+  EVENT_TIME_OUT_OF_RANGE("event-time-out-of-range"),
   /**
    * The record key is not the userId (UTF-8). The key decides the partition, and one user's state
    * must live in exactly one partition, or their ε cap would be split across partitions.

@@ -190,6 +190,7 @@ public final class Pipeline implements AutoCloseable {
             "budget: eps_cap={} delta={} q={} sigma={} accountant={} -> at most {} steps per user",
             policy.config().epsilonCap(), policy.config().delta(), policy.config().samplingRate(),
             policy.config().noiseMultiplier(), policy.config().accountant().id(), policy.maxSteps());
+        log.info("kafka: {}", effective.kafka()); // secrets masked by KafkaSection.toString
         p = new Pipeline(effective, broker, policy);
         TopicProvisioner.ensureTopics(effective);
         if (runGate) {

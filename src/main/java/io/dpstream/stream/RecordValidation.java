@@ -2,16 +2,27 @@ package io.dpstream.stream;
 
 import io.dpstream.avro.TrainingRecord;
 import io.dpstream.config.GateSection;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * Decodes and validates one input record against the gate's configuration. Pure: no Kafka, no
- * state. The first rule a record breaks decides its dead-letter reason.
+ * Decodes and validates one input record against the gate's configuration. No Kafka, no state;
+ * the only input besides the record is the clock (for event times in the future). The first rule
+ * a record breaks decides its dead-letter reason.
+ *
+ * <p>Never throws for bad bytes and never allocates more than a small multiple of the record's
+ * size (decoding is bounded by {@link TrainingRecordDecoder}, and records above {@code
+ * gate.maxRecordBytes} are refused before decoding), so no input can stop the gate. Not
+ * thread-safe: one instance per gate task.
  */
 public final class RecordValidation {
+  /** Longest dead-letter detail, in characters: a detail quotes values, which may be huge. */
+  static final int MAX_DETAIL_CHARS = 200;
+
   /** The outcome of validating one record: either {@code record} or a {@code reason}. */
   public record Verdict(TrainingRecord record, DeadLetterReason reason, String detail) {
     public boolean valid() {
@@ -19,18 +30,34 @@ public final class RecordValidation {
     }
 
     static Verdict dead(DeadLetterReason reason, String detail) {
-      return new Verdict(null, reason, detail);
+      return new Verdict(null, reason, abbreviate(detail));
     }
   }
 
   private final int featureCount;
   private final int labelClasses;
   private final int maxRecordBytes;
+  private final int maxUserIdBytes;
+  private final long maxEventTimeAheadMillis;
+  private final LongSupplier clock;
+  private final TrainingRecordDecoder decoder = new TrainingRecordDecoder();
 
+  /** Validation against the system clock. */
   public RecordValidation(GateSection gate) {
+    this(gate, System::currentTimeMillis);
+  }
+
+  /**
+   * @param clock milliseconds since the epoch: future event times are judged against it
+   */
+  public RecordValidation(GateSection gate, LongSupplier clock) {
     this.featureCount = gate.featureCount();
     this.labelClasses = gate.labelClasses();
     this.maxRecordBytes = gate.maxRecordBytes();
+    this.maxUserIdBytes = gate.maxUserIdBytes();
+    Duration ahead = gate.maxEventTimeAhead();
+    this.maxEventTimeAheadMillis = ahead.isZero() ? -1 : saturatedMillis(ahead);
+    this.clock = clock;
   }
 
   /**
@@ -44,18 +71,37 @@ public final class RecordValidation {
           DeadLetterReason.OVERSIZE, value.length + " bytes > gate.maxRecordBytes=" + maxRecordBytes);
     TrainingRecord r;
     try {
-      r = TrainingRecord.fromByteBuffer(ByteBuffer.wrap(value));
-    } catch (java.io.IOException | RuntimeException e) {
-      return Verdict.dead(DeadLetterReason.UNDECODABLE, String.valueOf(e.getMessage()));
+      r = decoder.decode(value);
+    } catch (TrainingRecordDecoder.UnknownSchemaException e) {
+      return Verdict.dead(DeadLetterReason.UNKNOWN_SCHEMA, e.getMessage());
+    } catch (TrainingRecordDecoder.UndecodableException e) {
+      return Verdict.dead(DeadLetterReason.UNDECODABLE, e.getMessage());
     }
     String userId = r.getUserId();
     if (userId == null || userId.isBlank())
       return Verdict.dead(DeadLetterReason.MISSING_USER_ID, "userId is empty");
-    if (key == null || !Arrays.equals(key, userId.getBytes(StandardCharsets.UTF_8)))
+    byte[] userIdBytes = userId.getBytes(StandardCharsets.UTF_8);
+    if (userIdBytes.length > maxUserIdBytes)
+      return Verdict.dead(
+          DeadLetterReason.USER_ID_TOO_LONG,
+          "userId of " + userIdBytes.length + " bytes > gate.maxUserIdBytes=" + maxUserIdBytes);
+    if (key == null || !Arrays.equals(key, userIdBytes))
       return Verdict.dead(
           DeadLetterReason.KEY_MISMATCH,
-          "record key " + (key == null ? "null" : "'" + new String(key, StandardCharsets.UTF_8) + "'")
+          "record key " + (key == null ? "null" : "'" + abbreviate(new String(key, StandardCharsets.UTF_8)) + "'")
               + " is not the userId '" + userId + "'");
+    Instant eventTime = r.getEventTime();
+    if (eventTime.isBefore(Instant.EPOCH))
+      return Verdict.dead(DeadLetterReason.EVENT_TIME_OUT_OF_RANGE, "eventTime " + eventTime + " is negative (before 1970-01-01T00:00:00Z)");
+    if (maxEventTimeAheadMillis >= 0) {
+      long now = clock.getAsLong();
+      long latest = now > Long.MAX_VALUE - maxEventTimeAheadMillis ? Long.MAX_VALUE : now + maxEventTimeAheadMillis;
+      if (eventTime.toEpochMilli() > latest)
+        return Verdict.dead(
+            DeadLetterReason.EVENT_TIME_OUT_OF_RANGE,
+            "eventTime " + eventTime + " is more than gate.maxEventTimeAhead="
+                + Duration.ofMillis(maxEventTimeAheadMillis) + " ahead of " + Instant.ofEpochMilli(now));
+    }
     List<Float> features = r.getFeatures();
     if (features.size() != featureCount)
       return Verdict.dead(
@@ -87,5 +133,18 @@ public final class RecordValidation {
       return Verdict.dead(DeadLetterReason.MISSING_LABEL, "no target (gate.labelClasses=0: regression)");
     }
     return new Verdict(r, null, null);
+  }
+
+  private static long saturatedMillis(Duration d) {
+    try {
+      return d.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  static String abbreviate(String s) {
+    if (s == null || s.length() <= MAX_DETAIL_CHARS) return s;
+    return s.substring(0, MAX_DETAIL_CHARS) + "... (" + s.length() + " characters)";
   }
 }

@@ -78,6 +78,41 @@ class ServeCommandTest {
     }
   }
 
+  /** serve follows the snapshot topic over TLS + SCRAM with the Kafka section of --config. */
+  @Test
+  void serveFollowsSnapshotsOverSaslSslFromItsConfigFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    io.dpstream.kafka.TestCertificates certs = io.dpstream.kafka.TestCertificates.generate(tmp);
+    String password = "serve-" + java.util.UUID.randomUUID();
+    try (EmbeddedKafkaBroker broker = certs.startSaslSslBroker("dpstream-serve", password)) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
+      }
+      java.nio.file.Path config = tmp.resolve("serve.yaml");
+      java.nio.file.Files.writeString(config, certs.kafkaYaml(broker, "dpstream-serve", password));
+      var cl = DpstreamCommand.commandLine();
+      StringWriter out = new StringWriter();
+      cl.setOut(new PrintWriter(out));
+      ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
+          "--config", config.toString(), "--bootstrap-servers", broker.bootstrapServers("SECURE"),
+          "--model-id", "m", "--host", "127.0.0.1", "--port", "0"));
+      try {
+        int port = awaitPort(out);
+        HttpClient client = HttpClient.newHttpClient();
+        var privacy = new PrivacyStatement(1.0, 1e-6, AccountantKind.PLD, 2.0, 0.001, 0.5, 7);
+        try (var pub = new TransactionalSnapshotPublisher(broker.bootstrapServers(), "serve-tls-test",
+            Topics.MODEL_SNAPSHOTS, SnapshotPublisher.DEFAULT_CHUNK_BYTES)) {
+          pub.publish(ModelSnapshot.of("m", 1, 7, Instant.now(), "fake:sum:2", new byte[] {1}, privacy));
+        }
+        awaitVersion(client, URI.create("http://127.0.0.1:" + port + "/health"), 1);
+      } finally {
+        serve.stopped.countDown();
+      }
+      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+    }
+  }
+
   private static int awaitPort(StringWriter out) throws InterruptedException {
     Pattern p = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)");
     for (int i = 0; i < 300; i++) {

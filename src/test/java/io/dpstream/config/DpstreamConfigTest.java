@@ -87,7 +87,7 @@ class DpstreamConfigTest {
       value = {
         "gate.stepPeriod|soon|gate.stepPeriod",
         "gate.stepPeriod|5ms|gate.stepPeriod",
-        "privacy.epsilonCap|-1|epsilon cap",
+        "privacy.epsilonCap|-1|privacy.epsilonCap",
         "privacy.epsilonCap|NaN|privacy.epsilonCap",
         "privacy.delta|2|delta",
         "privacy.accountant|moments|privacy.accountant",

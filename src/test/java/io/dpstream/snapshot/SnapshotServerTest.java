@@ -154,6 +154,68 @@ class SnapshotServerTest {
     }
   }
 
+  /** Hostile or odd bodies: each a 400 naming what is wrong, never a 500, never a hang. */
+  @Test
+  void nonFiniteNumbersWrongShapesAndTrailingGarbageAre400() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    String[][] cases = {
+      {"{\"rows\": [[NaN, 1, 2]]}", "malformed JSON"},
+      {"{\"rows\": [[Infinity, 1, 2]]}", "malformed JSON"},
+      {"{\"rows\": [[1e999, 1, 2]]}", "rows[0].features[0] is out of float range"},
+      {"{\"rows\": [[-1e39, 1, 2]]}", "rows[0].features[0] is out of float range"},
+      {"{\"rows\": [[true, 1, 2]]}", "rows[0].features[0] is not a number"},
+      {"{\"rows\": [[\"1\", 1, 2]]}", "rows[0].features[0] is not a number"},
+      {"{\"rows\": [null]}", "rows[0] must be an object"},
+      {"{\"rows\": [{\"features\": null}]}", "rows[0].features must be an array"},
+      {"{\"rows\": [{\"categoricalIds\": [1]}]}", "rows[0] has no features"},
+      {"{\"rows\": [{\"features\": [1, 2, 3], \"categoricalIds\": [1.5]}]}", "rows[0].categoricalIds[0]"},
+      {"{\"rows\": [{\"features\": [1, 2, 3], \"categoricalIds\": [9999999999]}]}", "rows[0].categoricalIds[0]"},
+      {"", "the body must be"},
+      {"null", "the body must be"},
+      {"{\"rows\": [[1, 2, 3]]} {\"rows\": []}", "malformed JSON"},
+      {"{\"rows\": [[1, 2, 3]]} trailing", "malformed JSON"},
+      {"\u00ff\u00fe{", "malformed JSON"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> r = post("/predict", c[0]);
+      assertEquals(400, r.statusCode(), c[0] + " -> " + r.body());
+      String error = json(r).get("error").asText();
+      assertTrue(error.contains(c[1]), c[0] + " -> " + error);
+    }
+    assertEquals(200, post("/predict", "{\"rows\": [[1, 2, 3]]}").statusCode(), "still serving");
+  }
+
+  /** Bodies within the size limit that a parser could choke on: deep nesting, huge numbers. */
+  @Test
+  void deepNestingAndHugeNumbersAre400() throws Exception {
+    try (SnapshotServer big = new SnapshotServer(new InetSocketAddress("127.0.0.1", 0),
+        new FakeSnapshotPredictor(), new SnapshotServer.Limits(1 << 20, 100, 2))) {
+      big.load(snapshot(1, "fake:sum:3"));
+      URI predict = URI.create("http://127.0.0.1:" + big.port() + "/predict");
+      for (String body : List.of(
+          "{\"rows\": " + "[".repeat(100_000),
+          "{\"rows\": [[1" + "0".repeat(100_000) + ", 1, 2]]}",
+          "{\"rows\": [[1, 2, 3]], \"x\": \"" + "y".repeat(500_000))) { // unterminated
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(predict)
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode(), body.substring(0, 40) + " -> " + r.body());
+        assertTrue(r.body().length() < 2_000, "the error does not echo the body");
+      }
+    }
+  }
+
+  /** A chunked body (no Content-Length) over the limit is cut off at the limit: 413. */
+  @Test
+  void aChunkedBodyOverTheLimitIs413() throws Exception {
+    server.load(snapshot(1, "fake:sum:3"));
+    byte[] body = ("{\"rows\": [[1, 2, 3]], \"pad\": \"" + "x".repeat(50_000) + "\"}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/predict"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(413, r.statusCode(), r.body());
+  }
+
   @Test
   void aModelFailureIsA500AndTheServerKeepsAnswering() throws Exception {
     server.load(snapshot(1, "fake:sum:3"));

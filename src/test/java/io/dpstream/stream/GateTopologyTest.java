@@ -41,7 +41,7 @@ class GateTopologyTest {
     corrupted[3] ^= 0x55; // breaks the schema fingerprint
     return Stream.of(
         Arguments.of("garbage", "alice", new byte[] {1, 2, 3}, "undecodable"),
-        Arguments.of("bad fingerprint", "alice", corrupted, "undecodable"),
+        Arguments.of("bad fingerprint", "alice", corrupted, "unknown-schema"),
         Arguments.of("empty userId", "", enc(GateRecords.record("", 4, 1)), "missing-user-id"),
         Arguments.of("blank userId", " ", enc(GateRecords.record(" ", 4, 1)), "missing-user-id"),
         Arguments.of("key is not the user", "bob", good, "key-mismatch"),
