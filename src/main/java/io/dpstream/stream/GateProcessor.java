@@ -68,6 +68,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<String, byte[]> pools;
   private KeyValueStore<String, byte[]> ledgers;
+  private KeyValueStore<String, byte[]> chargeBases;
   private KeyValueStore<Integer, byte[]> progressStore;
   private PoolIndex index;
   private PoissonSampler sampler;
@@ -94,13 +95,14 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     this.context = context;
     this.pools = context.getStateStore(GateTopology.POOL_STORE);
     this.ledgers = context.getStateStore(GateTopology.LEDGER_STORE);
+    this.chargeBases = context.getStateStore(GateTopology.CHARGE_BASE_STORE);
     this.progressStore = context.getStateStore(GateTopology.PROGRESS_STORE);
     this.partition = context.taskId().partition();
     this.progress = PartitionProgress.decode(progressStore.get(partition));
     // Rebuilt, never reused: init runs after restoration, and again on this same instance when
     // the task is revived after a dirty close, when what the old index held may not be committed.
     long t0 = System.nanoTime();
-    this.index = PoolIndex.of(pools);
+    this.index = PoolIndex.of(pools, chargeBases);
     log.debug(
         "partition {}: indexed {} pooled users in {} s", partition, index.size(), (System.nanoTime() - t0) / 1e9);
     this.sampler = new PoissonSampler(policy.config().samplingRate(), randomness.get());
@@ -150,7 +152,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
         UserPool.append(pool, baseSteps, progress.closedSteps, step, now, stored, gate.maxRecordsPerUser());
     pools.put(userId, updated);
     if (indexed == null) index.add(key, updated);
-    else indexed.refresh(updated);
+    else indexed.oldest(updated);
     progress.admitted++;
     progress.admittedSinceStep++;
     observer.admitted();
@@ -227,7 +229,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
         if (userId == null) userId = PoolIndex.userId(kv.getKey());
         // Leaves the pool (records expired, or the policy tightened): write what it was charged.
         if (pending > 0) materialise(userId, pending, step, nowMillis);
-        pools.delete(userId);
+        release(userId, e);
         it.remove();
         continue;
       }
@@ -255,17 +257,17 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
         if (exhausted) {
           progress.usersExhausted++;
           publishAlert(userId, BudgetAlertKind.EXHAUSTED, after, step, nowMillis);
-          pools.delete(userId);
+          release(userId, e);
           it.remove();
-        } else {
-          if (pool == null) pool = storedPool(userId);
-          byte[] rebased = UserPool.withBase(pool, after.steps(), closed + 1);
-          pools.put(userId, rebased);
-          e.refresh(rebased);
+          continue;
         }
-      } else if (expiring) {
+        // The new base goes to its own small store: the pool (records and all) is not rewritten.
+        chargeBases.put(userId, UserPool.encodeChargeBase(after.steps(), closed + 1));
+        e.rebase(after.steps(), closed + 1);
+      }
+      if (expiring) {
         pools.put(userId, pool);
-        e.refresh(pool);
+        e.oldest(pool);
       }
     }
     progress.closedSteps = closed + 1;
@@ -282,6 +284,12 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
         "partition {} closed step {}: {} pooled, {} charged, {} sampled in {} s ({} s of CPU)",
         partition, step, usersPooled, usersCharged, usersSampled, seconds,
         (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
+  }
+
+  /** Deletes a user's pool and charge base: they leave the pool (the caller drops their entry). */
+  private void release(String userId, PoolIndex.Entry e) {
+    pools.delete(userId);
+    if (e.chargeBaseStored) chargeBases.delete(userId);
   }
 
   /** The stored pool of a user the index holds. */

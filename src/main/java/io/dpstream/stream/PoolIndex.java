@@ -16,8 +16,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * of scanning the pool store, so its cost grows with the number of pooled users, not with their
  * pooled bytes; it reads a pool from RocksDB only for the users it samples, expires or re-bases.
  *
- * <p><b>Consistency.</b> The index is a cache of the {@code gate-pools} store, never a source of
- * truth: it is rebuilt from the store in the processor's {@code init}, which Kafka Streams calls
+ * <p><b>Consistency.</b> The index is a cache of the {@code gate-pools} and {@code
+ * gate-charge-bases} stores, never a source of truth: it is rebuilt from them in the processor's
+ * {@code init}, which Kafka Streams calls
  * after the task's stores are restored (and again when a task is revived after a dirty close, on
  * the same processor instance), and every store write of the processor updates it in the same
  * call. A crash between the two loses only memory; the store, committed with the input offsets,
@@ -42,29 +43,58 @@ final class PoolIndex {
     long asOf;
     long oldestStep;
     long oldestMillis;
+    /** Whether the charge-base store holds an entry of this user (to delete with the pool). */
+    boolean chargeBaseStored;
 
     private Entry(byte[] pool) {
-      refresh(pool);
-    }
-
-    /** Copies the numbers of {@code pool}, the user's stored pool after a write. */
-    void refresh(byte[] pool) {
       baseSteps = UserPool.baseSteps(pool);
       asOf = UserPool.asOf(pool);
+      oldest(pool);
+    }
+
+    /**
+     * Copies the oldest record's admission step and time of {@code pool}, the user's stored pool
+     * after a write. (Not the charge base: after a rebase, the pool's header is older than this
+     * entry's.)
+     */
+    void oldest(byte[] pool) {
       oldestStep = UserPool.oldestStep(pool);
       oldestMillis = UserPool.oldestMillis(pool);
+    }
+
+    /** Sets the charge base, after it was written to the charge-base store. */
+    void rebase(long baseSteps, long asOf) {
+      this.baseSteps = baseSteps;
+      this.asOf = asOf;
+      this.chargeBaseStored = true;
     }
   }
 
   private final TreeMap<byte[], Entry> users = new TreeMap<>(Arrays::compareUnsigned);
 
-  /** An index of every pool in {@code pools} (one full scan of the store, values included). */
-  static PoolIndex of(KeyValueStore<String, byte[]> pools) {
+  /**
+   * An index of every pool in {@code pools} (one full scan of the store, values included), each
+   * with the newer of its header's charge base and its entry in {@code chargeBases}.
+   *
+   * @throws IllegalStateException if a charge base belongs to no pool
+   */
+  static PoolIndex of(KeyValueStore<String, byte[]> pools, KeyValueStore<String, byte[]> chargeBases) {
     PoolIndex index = new PoolIndex();
     try (KeyValueIterator<String, byte[]> it = pools.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
         index.users.put(key(kv.key), new Entry(kv.value));
+      }
+    }
+    try (KeyValueIterator<String, byte[]> it = chargeBases.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> kv = it.next();
+        Entry e = index.users.get(key(kv.key));
+        // A charge base is deleted with its pool, in the same transaction.
+        if (e == null) throw new IllegalStateException("charge base of " + kv.key + " without a pool");
+        long asOf = UserPool.chargeBaseAsOf(kv.value);
+        if (asOf > e.asOf) e.rebase(UserPool.chargeBaseSteps(kv.value), asOf);
+        e.chargeBaseStored = true;
       }
     }
     return index;
@@ -87,7 +117,7 @@ final class PoolIndex {
 
   /**
    * Adds a user whose new stored pool is {@code pool}; a user already indexed is updated through
-   * {@link Entry#refresh} instead. The index keeps {@code key}: it must not be modified after.
+   * {@link Entry#oldest} and {@link Entry#rebase} instead. The index keeps {@code key}: it must not be modified after.
    *
    * @throws IllegalStateException if the user is already indexed
    */

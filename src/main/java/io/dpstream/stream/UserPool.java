@@ -94,11 +94,23 @@ public final class UserPool {
         || (retentionMillis > 0 && nowMillis - admissionMillis >= retentionMillis);
   }
 
-  /** A copy with a new charge base. */
-  public static byte[] withBase(byte[] pool, long baseSteps, long asOf) {
-    byte[] out = pool.clone();
-    ByteBuffer.wrap(out).putLong(5, baseSteps).putLong(13, asOf);
-    return out;
+  /**
+   * A charge base on its own (the value of the {@code gate-charge-bases} store): {@code baseSteps}
+   * then {@code asOf}, big-endian longs. Of a pool's header and its user's separate charge base,
+   * the one with the larger {@code asOf} is current (see {@link PoolIndex#of}).
+   */
+  public static byte[] encodeChargeBase(long baseSteps, long asOf) {
+    return ByteBuffer.allocate(16).putLong(baseSteps).putLong(asOf).array();
+  }
+
+  /** The {@code baseSteps} of an {@link #encodeChargeBase encoded charge base}. */
+  public static long chargeBaseSteps(byte[] chargeBase) {
+    return ByteBuffer.wrap(chargeBase).getLong(0);
+  }
+
+  /** The {@code asOf} of an {@link #encodeChargeBase encoded charge base}. */
+  public static long chargeBaseAsOf(byte[] chargeBase) {
+    return ByteBuffer.wrap(chargeBase).getLong(8);
   }
 
   /**

@@ -23,7 +23,11 @@ class PoolIndexTest {
     assertEquals(11, e.oldestStep);
     assertEquals(5_000, e.oldestMillis);
     assertThrows(IllegalStateException.class, () -> index.add(PoolIndex.key("b"), pool));
-    e.refresh(UserPool.expire(UserPool.withBase(pool, 4, 9), 13, 2, 0, 0));
+    assertTrue(!e.chargeBaseStored);
+    e.oldest(UserPool.expire(pool, 13, 2, 0, 0));
+    assertEquals(3, e.baseSteps, "the pool's header does not overwrite the charge base");
+    e.rebase(4, 9);
+    assertTrue(e.chargeBaseStored);
     assertEquals(4, e.baseSteps);
     assertEquals(9, e.asOf);
     assertEquals(12, e.oldestStep);

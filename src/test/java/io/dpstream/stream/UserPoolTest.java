@@ -30,7 +30,7 @@ class UserPoolTest {
   }
 
   @Test
-  void theChargeBaseIsSetOnCreationAndKeptThroughAppendsAndExpiry() {
+  void theChargeBaseIsSetOnCreationAndKeptThroughAppendsAndExpiryAndEncodesOnItsOwn() {
     byte[] pool = UserPool.append(null, 4, 9, 5, 0, rec(1), 8);
     pool = UserPool.append(pool, 99, 99, 6, 0, rec(2), 8);
     assertEquals(4, UserPool.baseSteps(pool));
@@ -38,11 +38,10 @@ class UserPoolTest {
     byte[] expired = UserPool.expire(pool, 7, 2, 0, 0);
     assertEquals(4, UserPool.baseSteps(expired));
     assertEquals(9, UserPool.asOf(expired));
-    byte[] rebased = UserPool.withBase(pool, 7, 12);
-    assertEquals(7, UserPool.baseSteps(rebased));
-    assertEquals(12, UserPool.asOf(rebased));
-    assertEquals(4, UserPool.baseSteps(pool), "withBase copies");
-    assertArrayEquals(UserPool.admissionSteps(pool), UserPool.admissionSteps(rebased));
+    byte[] base = UserPool.encodeChargeBase(7, 12);
+    assertEquals(16, base.length);
+    assertEquals(7, UserPool.chargeBaseSteps(base));
+    assertEquals(12, UserPool.chargeBaseAsOf(base));
   }
 
   @Test
