@@ -56,6 +56,10 @@ import org.apache.kafka.streams.Topology;
  * count-triggered step over every pooled user (N distinct users by default), timed both inside the
  * processor and until its marker is committed.
  *
+ * <p>Each phase also reports the process's CPU time per record (every thread: the stream thread,
+ * its producer, the in-process broker, GC), a figure that other processes' load on the machine
+ * disturbs far less than the wall-clock rates.
+ *
  * <p>The step cap is fixed ({@link BudgetPolicy#withStepCap}) so that the figure measures the gate,
  * not the accountant.
  */
@@ -70,12 +74,19 @@ public final class GateThroughputBenchmark {
       long users,
       double gateRecordsPerSecond,
       double passthroughRecordsPerSecond,
+      double gateCpuMicrosPerRecord,
+      double passthroughCpuMicrosPerRecord,
       double stepCloseSeconds,
       double stepCloseCpuSeconds,
       double stepCloseCommittedSeconds,
       long pooledUsers) {
     public double ratio() {
       return gateRecordsPerSecond / passthroughRecordsPerSecond;
+    }
+
+    /** Pass-through CPU per record over the gate's: the throughput ratio CPU-bound runs would show. */
+    public double cpuRatio() {
+      return passthroughCpuMicrosPerRecord / gateCpuMicrosPerRecord;
     }
   }
 
@@ -114,7 +125,7 @@ public final class GateThroughputBenchmark {
       produce(bs, records, features, users);
 
       say(progress, "pass-through");
-      double passRate = timeToConsume(bs, passThrough(), passThroughProps(config, work), "bench-passthrough", PASS_IN, records);
+      Rate pass = timeToConsume(bs, passThrough(), passThroughProps(config, work), "bench-passthrough", PASS_IN, records);
 
       say(progress, "gate");
       AtomicReference<StepClosed> closed = new AtomicReference<>();
@@ -139,7 +150,7 @@ public final class GateThroughputBenchmark {
               config, BudgetPolicy.withStepCap(config.privacy().policy(), 1000), observer, SecureRandom::new);
       Properties gateProps = GateStreamsConfig.properties(config);
       KafkaStreams gateStreams = new KafkaStreams(gate, gateProps);
-      double gateRate;
+      Rate gateRate;
       double commitSeconds;
       long cpuBefore;
       try {
@@ -159,7 +170,8 @@ public final class GateThroughputBenchmark {
       }
       StepClosed step = closed.get();
       return new Result(
-          records, features, users, gateRate, passRate, step.closeSeconds(),
+          records, features, users, gateRate.recordsPerSecond(), pass.recordsPerSecond(),
+          gateRate.cpuMicrosPerRecord(), pass.cpuMicrosPerRecord(), step.closeSeconds(),
           (cpuAtClose.get() - cpuBefore) / 1e9, commitSeconds, step.usersPooled());
     } finally {
       try (Stream<Path> walk = Files.walk(work)) {
@@ -190,7 +202,10 @@ public final class GateThroughputBenchmark {
     return p;
   }
 
-  private static double timeToConsume(
+  /** A phase's throughput and the process's CPU time per record during it. */
+  private record Rate(double recordsPerSecond, double cpuMicrosPerRecord) {}
+
+  private static Rate timeToConsume(
       String bs, Topology topology, Properties props, String group, String topic, long records) throws Exception {
     KafkaStreams streams = new KafkaStreams(topology, props);
     try {
@@ -202,8 +217,8 @@ public final class GateThroughputBenchmark {
     }
   }
 
-  /** Starts {@code streams}, then seconds from RUNNING until its committed offset reaches N. */
-  private static double timeToConsume(String bs, KafkaStreams streams, String group, String topic, long records)
+  /** Starts {@code streams}, then times it from RUNNING until its committed offset reaches N. */
+  private static Rate timeToConsume(String bs, KafkaStreams streams, String group, String topic, long records)
       throws Exception {
     streams.start();
     while (streams.state() != KafkaStreams.State.RUNNING) {
@@ -211,6 +226,7 @@ public final class GateThroughputBenchmark {
       Thread.sleep(5);
     }
     long t0 = System.nanoTime();
+    long cpu0 = processCpuNanos();
     TopicPartition tp = new TopicPartition(topic, 0);
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bs))) {
       while (true) {
@@ -222,7 +238,13 @@ public final class GateThroughputBenchmark {
         Thread.sleep(20);
       }
     }
-    return records / ((System.nanoTime() - t0) / 1e9);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new Rate(records / seconds, (processCpuNanos() - cpu0) / 1e3 / records);
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static void produce(String bs, long records, int features, long users) throws Exception {

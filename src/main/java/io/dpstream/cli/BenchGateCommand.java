@@ -36,16 +36,20 @@ public final class BenchGateCommand implements Callable<Integer> {
       System.out.printf(
           Locale.ROOT,
           "{\"gate_records_per_second\":%.1f,\"passthrough_records_per_second\":%.1f,\"ratio\":%.4f,"
+              + "\"gate_cpu_us_per_record\":%.2f,\"passthrough_cpu_us_per_record\":%.2f,\"cpu_ratio\":%.4f,"
               + "\"step_close_seconds\":%.3f,\"step_close_cpu_seconds\":%.3f,\"step_close_committed_seconds\":%.3f,\"pooled_users\":%d,"
               + "\"records\":%d,\"features\":%d,\"users\":%d}%n",
-          r.gateRecordsPerSecond(), r.passthroughRecordsPerSecond(), r.ratio(), r.stepCloseSeconds(),
+          r.gateRecordsPerSecond(), r.passthroughRecordsPerSecond(), r.ratio(),
+          r.gateCpuMicrosPerRecord(), r.passthroughCpuMicrosPerRecord(), r.cpuRatio(), r.stepCloseSeconds(),
           r.stepCloseCpuSeconds(), r.stepCloseCommittedSeconds(), r.pooledUsers(), r.records(), r.features(), r.users());
     } else {
       System.out.printf(
           Locale.ROOT,
-          "gate:         %,.0f records/s%npass-through: %,.0f records/s%nratio:        %.2f%n"
+          "gate:         %,.0f records/s (%.1f µs of process CPU per record)%n"
+              + "pass-through: %,.0f records/s (%.1f µs of process CPU per record)%nratio:        %.2f (by CPU: %.2f)%n"
               + "step close:   %.3f s (%.3f s of CPU) over %,d pooled users (%.3f s until its marker was committed)%n",
-          r.gateRecordsPerSecond(), r.passthroughRecordsPerSecond(), r.ratio(), r.stepCloseSeconds(),
+          r.gateRecordsPerSecond(), r.gateCpuMicrosPerRecord(), r.passthroughRecordsPerSecond(),
+          r.passthroughCpuMicrosPerRecord(), r.ratio(), r.cpuRatio(), r.stepCloseSeconds(),
           r.stepCloseCpuSeconds(), r.pooledUsers(), r.stepCloseCommittedSeconds());
     }
     return 0;

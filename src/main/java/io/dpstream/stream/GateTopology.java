@@ -40,6 +40,12 @@ public final class GateTopology {
   public static final String POOL_STORE = "gate-pools";
   /** userId → the user's ledger ({@code UserLedgerCodec} bytes); absent = never charged. */
   public static final String LEDGER_STORE = "gate-ledgers";
+  /**
+   * userId → a pooled user's charge base ({@link UserPool#encodeChargeBase}) when it was rewritten
+   * after the pool was: a due ledger write then costs 16 bytes instead of a rewrite of the pool.
+   * Absent = the pool's own header holds the base.
+   */
+  public static final String CHARGE_BASE_STORE = "gate-charge-bases";
   /** input partition → the partition's durable progress and outcome counts. */
   public static final String PROGRESS_STORE = "gate-progress";
 
@@ -83,11 +89,11 @@ public final class GateTopology {
         new EpsilonSchedule(policy, config.privacy().warningFraction() * policy.config().epsilonCap());
     t.addProcessor(
         PROCESSOR, () -> new GateProcessor(config, policy, schedule, observer, randomness), SOURCE);
-    // No record caches on the per-user stores: closing a step scans every pool, and a scan through
-    // the cache merges it (a TreeMap of up to the whole cache) into RocksDB's order, which costs
-    // more than the writes the cache would save.
+    // No record caches on the per-user stores: a record cache saves writes of keys written again
+    // within a commit interval, rare for these, and costs a sorted copy per write.
     t.addStateStore(store(POOL_STORE, Serdes.String()).withCachingDisabled(), PROCESSOR);
     t.addStateStore(store(LEDGER_STORE, Serdes.String()).withCachingDisabled(), PROCESSOR);
+    t.addStateStore(store(CHARGE_BASE_STORE, Serdes.String()).withCachingDisabled(), PROCESSOR);
     t.addStateStore(store(PROGRESS_STORE, Serdes.Integer()).withCachingEnabled(), PROCESSOR);
     // Outputs.
     ByteArraySerializer bytes = new ByteArraySerializer();

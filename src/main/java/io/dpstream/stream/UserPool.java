@@ -67,11 +67,50 @@ public final class UserPool {
     return ByteBuffer.wrap(pool).getLong(13);
   }
 
-  /** A copy with a new charge base. */
-  public static byte[] withBase(byte[] pool, long baseSteps, long asOf) {
-    byte[] out = pool.clone();
-    ByteBuffer.wrap(out).putLong(5, baseSteps).putLong(13, asOf);
-    return out;
+  /** Admission step of the oldest record. */
+  public static long oldestStep(byte[] pool) {
+    count(pool); // checks the version
+    return ByteBuffer.wrap(pool).getLong(HEADER);
+  }
+
+  /** Admission wall-clock millis of the oldest record. */
+  public static long oldestMillis(byte[] pool) {
+    count(pool);
+    return ByteBuffer.wrap(pool).getLong(HEADER + 8);
+  }
+
+  /**
+   * Whether a record admitted at {@code admissionStep} and {@code admissionMillis} may no longer
+   * enter step {@code closingStep}: the retention rule of {@link #expire}, for one record.
+   */
+  public static boolean expired(
+      long admissionStep,
+      long admissionMillis,
+      long closingStep,
+      long retentionSteps,
+      long nowMillis,
+      long retentionMillis) {
+    return (retentionSteps > 0 && admissionStep <= closingStep - retentionSteps)
+        || (retentionMillis > 0 && nowMillis - admissionMillis >= retentionMillis);
+  }
+
+  /**
+   * A charge base on its own (the value of the {@code gate-charge-bases} store): {@code baseSteps}
+   * then {@code asOf}, big-endian longs. Of a pool's header and its user's separate charge base,
+   * the one with the larger {@code asOf} is current (see {@link PoolIndex#of}).
+   */
+  public static byte[] encodeChargeBase(long baseSteps, long asOf) {
+    return ByteBuffer.allocate(16).putLong(baseSteps).putLong(asOf).array();
+  }
+
+  /** The {@code baseSteps} of an {@link #encodeChargeBase encoded charge base}. */
+  public static long chargeBaseSteps(byte[] chargeBase) {
+    return ByteBuffer.wrap(chargeBase).getLong(0);
+  }
+
+  /** The {@code asOf} of an {@link #encodeChargeBase encoded charge base}. */
+  public static long chargeBaseAsOf(byte[] chargeBase) {
+    return ByteBuffer.wrap(chargeBase).getLong(8);
   }
 
   /**
@@ -90,12 +129,8 @@ public final class UserPool {
     int expired = 0;
     // Entries are in admission order, so the expired ones form a prefix.
     while (expired < count) {
-      long step = b.getLong(pos);
-      long millis = b.getLong(pos + 8);
-      boolean old =
-          (retentionSteps > 0 && step <= closingStep - retentionSteps)
-              || (retentionMillis > 0 && nowMillis - millis >= retentionMillis);
-      if (!old) break;
+      if (!expired(b.getLong(pos), b.getLong(pos + 8), closingStep, retentionSteps, nowMillis, retentionMillis))
+        break;
       pos += ENTRY_HEADER + b.getInt(pos + 16);
       expired++;
     }

@@ -30,7 +30,7 @@ class UserPoolTest {
   }
 
   @Test
-  void theChargeBaseIsSetOnCreationAndKeptThroughAppendsAndExpiry() {
+  void theChargeBaseIsSetOnCreationAndKeptThroughAppendsAndExpiryAndEncodesOnItsOwn() {
     byte[] pool = UserPool.append(null, 4, 9, 5, 0, rec(1), 8);
     pool = UserPool.append(pool, 99, 99, 6, 0, rec(2), 8);
     assertEquals(4, UserPool.baseSteps(pool));
@@ -38,11 +38,10 @@ class UserPoolTest {
     byte[] expired = UserPool.expire(pool, 7, 2, 0, 0);
     assertEquals(4, UserPool.baseSteps(expired));
     assertEquals(9, UserPool.asOf(expired));
-    byte[] rebased = UserPool.withBase(pool, 7, 12);
-    assertEquals(7, UserPool.baseSteps(rebased));
-    assertEquals(12, UserPool.asOf(rebased));
-    assertEquals(4, UserPool.baseSteps(pool), "withBase copies");
-    assertArrayEquals(UserPool.admissionSteps(pool), UserPool.admissionSteps(rebased));
+    byte[] base = UserPool.encodeChargeBase(7, 12);
+    assertEquals(16, base.length);
+    assertEquals(7, UserPool.chargeBaseSteps(base));
+    assertEquals(12, UserPool.chargeBaseAsOf(base));
   }
 
   @Test
@@ -61,5 +60,22 @@ class UserPoolTest {
     assertSame(pool, UserPool.expire(pool, 0, 0, 1_999, 1_000));
     assertEquals(1, UserPool.count(UserPool.expire(pool, 0, 0, 2_000, 1_000)));
     assertNull(UserPool.expire(pool, 0, 0, 3_000, 1_000));
+  }
+
+  @Test
+  void theOldestEntryAndTheRetentionRuleForOneRecord() {
+    byte[] pool = add(add(null, 5, 1_000, rec(1), 2), 6, 2_000, rec(2), 2);
+    assertEquals(5, UserPool.oldestStep(pool));
+    assertEquals(1_000, UserPool.oldestMillis(pool));
+    byte[] evicted = add(pool, 7, 3_000, rec(3), 2);
+    assertEquals(6, UserPool.oldestStep(evicted));
+    assertEquals(2_000, UserPool.oldestMillis(evicted));
+    // The rule expire applies: in steps (admission step + retention <= closing step) ...
+    assertEquals(false, UserPool.expired(5, 1_000, 6, 2, 0, 0));
+    assertEquals(true, UserPool.expired(5, 1_000, 7, 2, 0, 0));
+    // ... in time (age >= retention), and never when both are unbounded.
+    assertEquals(false, UserPool.expired(5, 1_000, 0, 0, 1_999, 1_000));
+    assertEquals(true, UserPool.expired(5, 1_000, 0, 0, 2_000, 1_000));
+    assertEquals(false, UserPool.expired(5, 1_000, 1_000, 0, 1_000_000, 0));
   }
 }
