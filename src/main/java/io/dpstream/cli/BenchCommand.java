@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         BenchPrivacyCommand.class,
         BenchGateCommand.class,
         BenchStepCommand.class,
+        BenchFreshnessCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
