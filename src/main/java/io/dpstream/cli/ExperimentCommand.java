@@ -83,6 +83,9 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--lr", description = "Learning rate (default: per data set).")
   Double learningRate;
 
+  @Option(names = "--optimizer", description = "sgd or adam (default: per data set).")
+  String optimizer;
+
   @Option(names = "--momentum", description = "SGD momentum (default: per data set).")
   Double momentum;
 
@@ -135,7 +138,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     long userCount = used.records(users, EventTimeAssignment.fromDataOr(0, 1))
         .map(TrainingRecord::getUserId).distinct().count();
 
-    long n = steps != null ? steps : d.steps();
+    long n = steps != null ? steps : d.steps(epsilon == null ? Double.POSITIVE_INFINITY : epsilon);
     int b = batch != null ? batch : d.batch();
     double q = Math.min(1.0, b / (double) userCount);
     int m = recordsPerUser != null ? recordsPerUser : d.recordsPerUser();
@@ -150,6 +153,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     s.put("topics.partitions", "1");
     s.put("gate.stepPeriod", stepPeriod);
     s.put("gate.commitInterval", "100ms");
+    // A step close over a whole data set's pool (60,000 MNIST images) can outlast Kafka Streams'
+    // exactly-once default of 10 s on a loaded machine; the transaction would be aborted and the
+    // gate fenced and rebalanced over and over.
+    s.put("kafka.properties.transaction.timeout.ms", "120000");
     s.put("gate.maxRecordsPerUser", String.valueOf(poolBound(m)));
     s.put("gate.recordsPerContribution", String.valueOf(m));
     s.put("gate.featureCount", String.valueOf(train.shape().features()));
@@ -162,6 +169,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     s.put("trainer.model", model != null ? model : d.model());
     s.put("trainer.expectedBatchSize", String.valueOf(q * userCount));
     s.put("trainer.clipNorm", String.valueOf(clip != null ? clip : d.clipNorm()));
+    s.put("trainer.optimizer", optimizer != null ? optimizer : d.optimizer());
     s.put("trainer.learningRate", String.valueOf(learningRate != null ? learningRate : d.learningRate()));
     s.put("trainer.momentum", String.valueOf(momentum != null ? momentum : d.momentum()));
     s.put("trainer.maxSteps", String.valueOf(n));
@@ -222,6 +230,7 @@ public final class ExperimentCommand implements Callable<Integer> {
       out.put("noise_multiplier", noise.noiseMultiplier());
       out.put("sampling_rate", q);
       out.put("clip_norm", onBroker.trainer().clipNorm());
+      out.put("optimizer", onBroker.trainer().optimizer());
       out.put("learning_rate", onBroker.trainer().learningRate());
       out.put("records_per_user", m);
       out.put("model", onBroker.trainer().model());
@@ -262,7 +271,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     DpSgdConfig config =
         new DpSgdConfig(
             clip != null ? clip : d.clipNorm(), 0, q * userCount, m,
-            OptimizerConfig.sgd(lr, mom, 0), LearningRateSchedule.constant(), DeviceChoice.AUTO, 0);
+            optimizerConfig(optimizer != null ? optimizer : d.optimizer(), lr, mom),
+            LearningRateSchedule.constant(), DeviceChoice.AUTO, 0);
     log("NON-PRIVATE reference: %d records of %d users, q=%.5f, %d steps, no clipping, no noise",
         used.size(), userCount, q, n);
     byte[] parameters =
@@ -277,6 +287,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     out.put("epsilon", null);
     out.put("steps", n);
     out.put("sampling_rate", q);
+    out.put("optimizer", optimizer != null ? optimizer : d.optimizer());
     out.put("learning_rate", lr);
     out.put("records_per_user", m);
     out.put("model", spec);
@@ -285,6 +296,14 @@ public final class ExperimentCommand implements Callable<Integer> {
     out.put("seconds", seconds(started));
     print(out);
     return 0;
+  }
+
+  private static OptimizerConfig optimizerConfig(String name, double lr, double momentum) {
+    return switch (name) {
+      case "sgd" -> OptimizerConfig.sgd(lr, momentum, 0);
+      case "adam" -> OptimizerConfig.adam(lr, 0);
+      default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got " + name);
+    };
   }
 
   private void print(Map<String, Object> out) throws Exception {
