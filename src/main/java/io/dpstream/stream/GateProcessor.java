@@ -25,17 +25,17 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +69,7 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
   private KeyValueStore<String, byte[]> pools;
   private KeyValueStore<String, byte[]> ledgers;
   private KeyValueStore<Integer, byte[]> progressStore;
+  private PoolIndex index;
   private PoissonSampler sampler;
   private int partition;
   private PartitionProgress progress;
@@ -96,6 +97,12 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     this.progressStore = context.getStateStore(GateTopology.PROGRESS_STORE);
     this.partition = context.taskId().partition();
     this.progress = PartitionProgress.decode(progressStore.get(partition));
+    // Rebuilt, never reused: init runs after restoration, and again on this same instance when
+    // the task is revived after a dirty close, when what the old index held may not be committed.
+    long t0 = System.nanoTime();
+    this.index = PoolIndex.of(pools);
+    log.debug(
+        "partition {}: indexed {} pooled users in {} s", partition, index.size(), (System.nanoTime() - t0) / 1e9);
     this.sampler = new PoissonSampler(policy.config().samplingRate(), randomness.get());
     if (gate.stepTrigger() == StepTrigger.TIME) {
       if (progress.lastClosedStep < 0) {
@@ -119,7 +126,10 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     }
     TrainingRecord r = verdict.record();
     String userId = r.getUserId();
-    byte[] pool = pools.get(userId);
+    // The index says whether the user has a pool: no store read for a user who has none.
+    byte[] key = record.key(); // the userId's UTF-8 bytes (validated)
+    PoolIndex.Entry indexed = index.get(key);
+    byte[] pool = indexed == null ? null : storedPool(userId);
     long baseSteps = 0;
     if (pool == null) {
       // Not pooled, so the stored ledger is exact (leaving the pool writes it).
@@ -136,9 +146,11 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     long now = context.currentSystemTimeMs();
     long step = openStep(now);
     byte[] stored = storedForm(record.value(), r);
-    pools.put(
-        userId,
-        UserPool.append(pool, baseSteps, progress.closedSteps, step, now, stored, gate.maxRecordsPerUser()));
+    byte[] updated =
+        UserPool.append(pool, baseSteps, progress.closedSteps, step, now, stored, gate.maxRecordsPerUser());
+    pools.put(userId, updated);
+    if (indexed == null) index.add(key, updated);
+    else indexed.refresh(updated);
     progress.admitted++;
     progress.admittedSinceStep++;
     observer.admitted();
@@ -180,8 +192,10 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
    * this transaction: their step count is {@code baseSteps + closedSteps - asOf} (see {@link
    * UserPool}). Their ledger is written, and published to privacy-ledger, only when it must be:
    * when they leave the pool, reach the warning level, exhaust their budget, or after {@code
-   * gate.ledgerPublishSteps} charges. So a step costs one scan of the pools plus a write per
-   * sampled or transitioning user, instead of a write per user.
+   * gate.ledgerPublishSteps} charges. The close walks the in-memory {@link PoolIndex}, in the pool
+   * store's key order, and reads a pool from the store only for a user it samples, whose oldest
+   * record expires, or whose charge base it rewrites: a step costs a pass over the index plus
+   * store work per sampled or transitioning user, not a read of every pooled byte.
    */
   void closeStep(long step, long nowMillis) {
     long t0 = System.nanoTime();
@@ -190,59 +204,69 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
     long usersCharged = 0;
     long usersSampled = 0;
     long recordsEmitted = 0;
+    long retentionSteps = gate.retentionSteps();
     long retentionMillis = gate.retention().toMillis();
     long closed = progress.closedSteps; // closes before this one
     long maxSteps = schedule.maxSteps();
     java.util.Arrays.fill(progress.epsilonBuckets, 0);
-    List<KeyValue<String, byte[]>> poolUpdates = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = pools.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
-        String userId = kv.key;
-        byte[] pool0 = kv.value;
-        long base = UserPool.baseSteps(pool0);
-        long pending = closed - UserPool.asOf(pool0); // charged steps not yet in the stored ledger
-        byte[] pool = UserPool.expire(pool0, step, gate.retentionSteps(), nowMillis, retentionMillis);
-        if (pool == null || base + pending >= maxSteps) {
-          // Leaves the pool (records expired, or the policy tightened): write what it was charged.
-          if (pending > 0) materialise(userId, pending, step, nowMillis);
-          poolUpdates.add(KeyValue.pair(userId, null));
-          continue;
-        }
-        usersPooled++;
-        // Charge first: every eligible user, sampled or not (amplification by sampling).
-        long steps = base + pending + 1;
-        usersCharged++;
-        double epsilon = schedule.epsilonAfter(steps);
-        progress.charged(epsilon);
-        boolean exhausted = steps >= maxSteps;
-        boolean warning = steps == schedule.warningSteps();
-        if (sampler.sample()) {
-          usersSampled++;
-          recordsEmitted += emitContribution(userId, pool, step, nowMillis);
-        }
-        if (exhausted || warning || pending + 1 >= gate.ledgerPublishSteps()) {
-          UserLedger after = materialise(userId, pending + 1, step, nowMillis);
-          if (warning) {
-            progress.usersNearCap++;
-            publishAlert(userId, BudgetAlertKind.WARNING, after, step, nowMillis);
-          }
-          if (exhausted) {
-            progress.usersExhausted++;
-            publishAlert(userId, BudgetAlertKind.EXHAUSTED, after, step, nowMillis);
-            poolUpdates.add(KeyValue.pair(userId, null));
-          } else {
-            poolUpdates.add(KeyValue.pair(userId, UserPool.withBase(pool, after.steps(), closed + 1)));
-          }
-        } else if (pool != pool0) {
-          poolUpdates.add(KeyValue.pair(userId, pool));
-        }
+    for (Iterator<Map.Entry<byte[], PoolIndex.Entry>> it = index.iterator(); it.hasNext(); ) {
+      Map.Entry<byte[], PoolIndex.Entry> kv = it.next();
+      PoolIndex.Entry e = kv.getValue();
+      String userId = null; // decoded only for users the close acts on
+      long base = e.baseSteps;
+      long pending = closed - e.asOf; // charged steps not yet in the stored ledger
+      // Read lazily: most users of a close are charged without their records being touched.
+      byte[] pool = null;
+      boolean expiring =
+          UserPool.expired(e.oldestStep, e.oldestMillis, step, retentionSteps, nowMillis, retentionMillis);
+      if (expiring) {
+        userId = PoolIndex.userId(kv.getKey());
+        pool = UserPool.expire(storedPool(userId), step, retentionSteps, nowMillis, retentionMillis);
       }
-    }
-    // Applied after the scan: the store is not modified under its own iterator.
-    for (KeyValue<String, byte[]> u : poolUpdates) {
-      if (u.value == null) pools.delete(u.key);
-      else pools.put(u.key, u.value);
+      if ((expiring && pool == null) || base + pending >= maxSteps) {
+        if (userId == null) userId = PoolIndex.userId(kv.getKey());
+        // Leaves the pool (records expired, or the policy tightened): write what it was charged.
+        if (pending > 0) materialise(userId, pending, step, nowMillis);
+        pools.delete(userId);
+        it.remove();
+        continue;
+      }
+      usersPooled++;
+      // Charge first: every eligible user, sampled or not (amplification by sampling).
+      long steps = base + pending + 1;
+      usersCharged++;
+      double epsilon = schedule.epsilonAfter(steps);
+      progress.charged(epsilon);
+      boolean exhausted = steps >= maxSteps;
+      boolean warning = steps == schedule.warningSteps();
+      if (sampler.sample()) {
+        usersSampled++;
+        if (userId == null) userId = PoolIndex.userId(kv.getKey());
+        if (pool == null) pool = storedPool(userId);
+        recordsEmitted += emitContribution(userId, pool, step, nowMillis);
+      }
+      if (exhausted || warning || pending + 1 >= gate.ledgerPublishSteps()) {
+        if (userId == null) userId = PoolIndex.userId(kv.getKey());
+        UserLedger after = materialise(userId, pending + 1, step, nowMillis);
+        if (warning) {
+          progress.usersNearCap++;
+          publishAlert(userId, BudgetAlertKind.WARNING, after, step, nowMillis);
+        }
+        if (exhausted) {
+          progress.usersExhausted++;
+          publishAlert(userId, BudgetAlertKind.EXHAUSTED, after, step, nowMillis);
+          pools.delete(userId);
+          it.remove();
+        } else {
+          if (pool == null) pool = storedPool(userId);
+          byte[] rebased = UserPool.withBase(pool, after.steps(), closed + 1);
+          pools.put(userId, rebased);
+          e.refresh(rebased);
+        }
+      } else if (expiring) {
+        pools.put(userId, pool);
+        e.refresh(pool);
+      }
     }
     progress.closedSteps = closed + 1;
     progress.lastClosedStep = step;
@@ -258,6 +282,15 @@ final class GateProcessor implements Processor<byte[], byte[], byte[], Object> {
         "partition {} closed step {}: {} pooled, {} charged, {} sampled in {} s ({} s of CPU)",
         partition, step, usersPooled, usersCharged, usersSampled, seconds,
         (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
+  }
+
+  /** The stored pool of a user the index holds. */
+  private byte[] storedPool(String userId) {
+    byte[] pool = pools.get(userId);
+    if (pool == null)
+      throw new IllegalStateException(
+          "partition " + partition + ": user " + userId + " is indexed as pooled but has no stored pool");
+    return pool;
   }
 
   /**

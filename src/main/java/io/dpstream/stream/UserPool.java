@@ -67,6 +67,33 @@ public final class UserPool {
     return ByteBuffer.wrap(pool).getLong(13);
   }
 
+  /** Admission step of the oldest record. */
+  public static long oldestStep(byte[] pool) {
+    count(pool); // checks the version
+    return ByteBuffer.wrap(pool).getLong(HEADER);
+  }
+
+  /** Admission wall-clock millis of the oldest record. */
+  public static long oldestMillis(byte[] pool) {
+    count(pool);
+    return ByteBuffer.wrap(pool).getLong(HEADER + 8);
+  }
+
+  /**
+   * Whether a record admitted at {@code admissionStep} and {@code admissionMillis} may no longer
+   * enter step {@code closingStep}: the retention rule of {@link #expire}, for one record.
+   */
+  public static boolean expired(
+      long admissionStep,
+      long admissionMillis,
+      long closingStep,
+      long retentionSteps,
+      long nowMillis,
+      long retentionMillis) {
+    return (retentionSteps > 0 && admissionStep <= closingStep - retentionSteps)
+        || (retentionMillis > 0 && nowMillis - admissionMillis >= retentionMillis);
+  }
+
   /** A copy with a new charge base. */
   public static byte[] withBase(byte[] pool, long baseSteps, long asOf) {
     byte[] out = pool.clone();
@@ -90,12 +117,8 @@ public final class UserPool {
     int expired = 0;
     // Entries are in admission order, so the expired ones form a prefix.
     while (expired < count) {
-      long step = b.getLong(pos);
-      long millis = b.getLong(pos + 8);
-      boolean old =
-          (retentionSteps > 0 && step <= closingStep - retentionSteps)
-              || (retentionMillis > 0 && nowMillis - millis >= retentionMillis);
-      if (!old) break;
+      if (!expired(b.getLong(pos), b.getLong(pos + 8), closingStep, retentionSteps, nowMillis, retentionMillis))
+        break;
       pos += ENTRY_HEADER + b.getInt(pos + 16);
       expired++;
     }

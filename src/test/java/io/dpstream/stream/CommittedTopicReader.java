@@ -43,6 +43,23 @@ final class CommittedTopicReader implements AutoCloseable {
     return records;
   }
 
+  /**
+   * Polls until this reader has reached the last stable offset of every partition (everything
+   * committed so far), however slow the fetches; returns everything read.
+   *
+   * @throws AssertionError if that takes longer than {@code timeout}
+   */
+  List<ConsumerRecord<byte[], byte[]>> readToEnd(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    var parts = consumer.assignment();
+    var ends = consumer.endOffsets(parts); // read_committed: the last stable offsets
+    while (parts.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+      if (System.nanoTime() > deadline) throw new AssertionError("committed records not read within " + timeout);
+      poll(Duration.ofMillis(100));
+    }
+    return records;
+  }
+
   @Override
   public void close() {
     consumer.close();

@@ -62,4 +62,21 @@ class UserPoolTest {
     assertEquals(1, UserPool.count(UserPool.expire(pool, 0, 0, 2_000, 1_000)));
     assertNull(UserPool.expire(pool, 0, 0, 3_000, 1_000));
   }
+
+  @Test
+  void theOldestEntryAndTheRetentionRuleForOneRecord() {
+    byte[] pool = add(add(null, 5, 1_000, rec(1), 2), 6, 2_000, rec(2), 2);
+    assertEquals(5, UserPool.oldestStep(pool));
+    assertEquals(1_000, UserPool.oldestMillis(pool));
+    byte[] evicted = add(pool, 7, 3_000, rec(3), 2);
+    assertEquals(6, UserPool.oldestStep(evicted));
+    assertEquals(2_000, UserPool.oldestMillis(evicted));
+    // The rule expire applies: in steps (admission step + retention <= closing step) ...
+    assertEquals(false, UserPool.expired(5, 1_000, 6, 2, 0, 0));
+    assertEquals(true, UserPool.expired(5, 1_000, 7, 2, 0, 0));
+    // ... in time (age >= retention), and never when both are unbounded.
+    assertEquals(false, UserPool.expired(5, 1_000, 0, 0, 1_999, 1_000));
+    assertEquals(true, UserPool.expired(5, 1_000, 0, 0, 2_000, 1_000));
+    assertEquals(false, UserPool.expired(5, 1_000, 1_000, 0, 1_000_000, 0));
+  }
 }
