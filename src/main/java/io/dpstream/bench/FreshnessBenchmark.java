@@ -52,7 +52,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * step (each record is eligible in exactly one step), a time-triggered gate, the trainer taking a
  * snapshot every {@code snapshotEverySteps} steps. Records are measured when they were sampled
  * (Poisson, probability q); sampling is independent of timing, so the sampled ones are a fair
- * sample of all. The map from record to step comes from reading step-contributions (a privileged
+ * sample of all. A record admitted in a step the gate skipped (it overran its period on a loaded
+ * machine) is never trained and not measured: {@link Result#measured()} then falls below q times
+ * {@link Result#produced()}. The map from record to step comes from reading step-contributions (a privileged
  * topic: this is an operator's benchmark), the map from gate step to trainer step from the
  * trainer's step listener.
  */
