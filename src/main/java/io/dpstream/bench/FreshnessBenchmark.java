@@ -270,6 +270,8 @@ public final class FreshnessBenchmark {
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    // One batch in flight: see ExperimentCommand (a fresh topic on a loaded embedded broker).
+    p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     SplittableRandom random = new SplittableRandom(1);
     long total = Math.round(s.recordsPerSecond() * s.seconds());
     long start = System.nanoTime();
