@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         BenchStepCommand.class,
         BenchFaultsCommand.class,
         BenchLoadCommand.class,
+        BenchFreshnessCommand.class,
     })
 public final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

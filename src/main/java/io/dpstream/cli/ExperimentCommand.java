@@ -10,7 +10,11 @@ import io.dpstream.data.EventTimeAssignment;
 import io.dpstream.data.Split;
 import io.dpstream.data.UserIdAssignment;
 import io.dpstream.dp.DeviceChoice;
+import io.dpstream.dp.DpSgdConfig;
 import io.dpstream.dp.Example;
+import io.dpstream.dp.LearningRateSchedule;
+import io.dpstream.dp.ModelSpec;
+import io.dpstream.dp.OptimizerConfig;
 import io.dpstream.dp.Predictor;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
 import io.dpstream.kafka.TopicProvisioner;
@@ -58,8 +62,8 @@ public final class ExperimentCommand implements Callable<Integer> {
       description = "Directory of the data set's files (not needed for synthetic).")
   Path data;
 
-  @Option(names = "--epsilon", required = true, description = "Per-user epsilon cap.")
-  double epsilon;
+  @Option(names = "--epsilon", description = "Per-user epsilon cap (required unless --non-private).")
+  Double epsilon;
 
   @Option(names = "--delta", defaultValue = "1e-5", description = "delta (default: ${DEFAULT-VALUE}).")
   double delta;
@@ -79,8 +83,23 @@ public final class ExperimentCommand implements Callable<Integer> {
   @Option(names = "--lr", description = "Learning rate (default: per data set).")
   Double learningRate;
 
+  @Option(names = "--optimizer", description = "sgd or adam (default: per data set).")
+  String optimizer;
+
   @Option(names = "--momentum", description = "SGD momentum (default: per data set).")
   Double momentum;
+
+  @Option(names = "--records-per-user",
+      description = "m: records a sampled user contributes, their newest (default: per data set).")
+  Integer recordsPerUser;
+
+  @Option(names = "--non-private",
+      description = {
+        "NOT PRIVATE reference: train the same model on the same kind of batches (each user's newest "
+            + "records, users sampled with q) with unclipped, noise-free gradients, in this process "
+            + "without the gate or Kafka; nothing is published. Prints \"private\": false."
+      })
+  boolean nonPrivate;
 
   @Option(names = "--accountant", defaultValue = "pld", description = "rdp or pld (default: ${DEFAULT-VALUE}).")
   String accountant;
@@ -104,6 +123,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     ExperimentDefaults d = ExperimentDefaults.of(kind);
     if (kind != DatasetKind.SYNTHETIC && data == null)
       throw new IllegalArgumentException("--data is required for --dataset " + dataset);
+    if (epsilon == null && !nonPrivate)
+      throw new IllegalArgumentException("--epsilon is required (or --non-private for the non-private reference)");
     DatasetReader reader = DatasetReader.open(kind, data);
     DatasetSplit train = reader.read(Split.TRAIN);
     DatasetSplit test = reader.read(Split.TEST);
@@ -117,10 +138,13 @@ public final class ExperimentCommand implements Callable<Integer> {
     long userCount = used.records(users, EventTimeAssignment.fromDataOr(0, 1))
         .map(TrainingRecord::getUserId).distinct().count();
 
-    long n = steps != null ? steps : d.steps();
+    long n = steps != null ? steps : d.steps(epsilon == null ? Double.POSITIVE_INFINITY : epsilon);
     int b = batch != null ? batch : d.batch();
     double q = Math.min(1.0, b / (double) userCount);
+    int m = recordsPerUser != null ? recordsPerUser : d.recordsPerUser();
+    if (m < 1) throw new IllegalArgumentException("--records-per-user must be >= 1, got " + m);
     AccountantKind acc = AccountantKind.parse(accountant);
+    if (nonPrivate) return nonPrivateReference(kind, d, used, users, test, q, n, m, started);
     // The gate's cap is computed at delta/2 (BudgetPolicy): calibrate at the same delta so the
     // cap allows the n steps asked for.
     CalibratedNoise noise = Calibration.noiseMultiplier(acc, epsilon, delta / 2, q, n);
@@ -129,8 +153,12 @@ public final class ExperimentCommand implements Callable<Integer> {
     s.put("topics.partitions", "1");
     s.put("gate.stepPeriod", stepPeriod);
     s.put("gate.commitInterval", "100ms");
-    s.put("gate.maxRecordsPerUser", String.valueOf(Math.max(1, d.recordsPerUser() * 4)));
-    s.put("gate.recordsPerContribution", String.valueOf(d.recordsPerUser()));
+    // A step close over a whole data set's pool (60,000 MNIST images) can outlast Kafka Streams'
+    // exactly-once default of 10 s on a loaded machine; the transaction would be aborted and the
+    // gate fenced and rebalanced over and over.
+    s.put("kafka.properties.transaction.timeout.ms", "120000");
+    s.put("gate.maxRecordsPerUser", String.valueOf(poolBound(m)));
+    s.put("gate.recordsPerContribution", String.valueOf(m));
     s.put("gate.featureCount", String.valueOf(train.shape().features()));
     s.put("gate.labelClasses", String.valueOf(train.shape().classes()));
     s.put("privacy.epsilonCap", String.valueOf(epsilon));
@@ -141,6 +169,7 @@ public final class ExperimentCommand implements Callable<Integer> {
     s.put("trainer.model", model != null ? model : d.model());
     s.put("trainer.expectedBatchSize", String.valueOf(q * userCount));
     s.put("trainer.clipNorm", String.valueOf(clip != null ? clip : d.clipNorm()));
+    s.put("trainer.optimizer", optimizer != null ? optimizer : d.optimizer());
     s.put("trainer.learningRate", String.valueOf(learningRate != null ? learningRate : d.learningRate()));
     s.put("trainer.momentum", String.valueOf(momentum != null ? momentum : d.momentum()));
     s.put("trainer.maxSteps", String.valueOf(n));
@@ -156,7 +185,7 @@ public final class ExperimentCommand implements Callable<Integer> {
       TopicProvisioner.ensureTopics(onBroker);
       try (TrainingRecordProducer producer =
           new TrainingRecordProducer(
-              broker.bootstrapServers(), Topics.TRAINING_RECORDS, onBroker.kafka().properties())) {
+              broker.bootstrapServers(), Topics.TRAINING_RECORDS, oneBatchInFlight(onBroker))) {
         producer.sendAll(used.records(users, EventTimeAssignment.fromDataOr(System.currentTimeMillis(), 1)).iterator());
       }
       log("produced %d records of %d users; q=%.5f sigma=%.4f for %d steps at eps=%.3g delta=%.3g",
@@ -190,7 +219,9 @@ public final class ExperimentCommand implements Callable<Integer> {
       }
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("dataset", kind.cliName());
-      evaluate(snapshot, test, out);
+      out.put("private", true);
+      evaluate(ModelSpec.parse(snapshot.modelSpec()), snapshot.parameterBytes(), test, out);
+      baseline(used, test, out);
       out.put("epsilon", epsilon);
       out.put("max_user_epsilon", last.isEmpty() ? 0.0 : last.get(0).metrics().getMaxUserEpsilon());
       out.put("delta", delta);
@@ -199,17 +230,125 @@ public final class ExperimentCommand implements Callable<Integer> {
       out.put("noise_multiplier", noise.noiseMultiplier());
       out.put("sampling_rate", q);
       out.put("clip_norm", onBroker.trainer().clipNorm());
+      out.put("optimizer", onBroker.trainer().optimizer());
+      out.put("learning_rate", onBroker.trainer().learningRate());
+      out.put("records_per_user", m);
       out.put("model", onBroker.trainer().model());
       out.put("train_users", userCount);
       out.put("test_records", test.size());
       out.put("snapshot_version", snapshot.version());
-      out.put("seconds", Math.round((System.nanoTime() - started) / 1e7) / 100.0);
-      if (json) {
-        System.out.println(new ObjectMapper().writeValueAsString(out));
-      } else {
-        out.forEach((k, v) -> System.out.println(k + ": " + v));
-      }
+      out.put("seconds", seconds(started));
+      print(out);
       return 0;
+    }
+  }
+
+  /**
+   * The producer settings for the data set, with one batch in flight: writing right after the
+   * topics are created, a loaded embedded broker answered NOT_LEADER_OR_FOLLOWER to the first
+   * batches while accepting later ones, and the idempotent producer's retries then failed with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER until the delivery timeout (seen once in three MNIST smoke runs).
+   */
+  private static Map<String, String> oneBatchInFlight(DpstreamConfig config) {
+    Map<String, String> p = new LinkedHashMap<>(config.kafka().properties());
+    p.put("max.in.flight.requests.per.connection", "1");
+    return p;
+  }
+
+  /** Pool bound per user: room for m records and some history behind them. */
+  private static int poolBound(int m) {
+    return Math.max(1, m * 4);
+  }
+
+  /**
+   * The {@code --non-private} reference: same model, optimiser, q, m, steps and pool bound as the
+   * private run would use, trained in process by {@link NonPrivateBaseline}; nothing published.
+   */
+  private int nonPrivateReference(
+      DatasetKind kind,
+      ExperimentDefaults d,
+      DatasetSplit used,
+      UserIdAssignment users,
+      DatasetSplit test,
+      double q,
+      long n,
+      int m,
+      long started)
+      throws Exception {
+    String spec = model != null ? model : d.model();
+    double lr = learningRate != null ? learningRate : d.learningRate();
+    double mom = momentum != null ? momentum : d.momentum();
+    long userCount = used.records(users, EventTimeAssignment.fromDataOr(0, 1))
+        .map(TrainingRecord::getUserId).distinct().count();
+    DpSgdConfig config =
+        new DpSgdConfig(
+            clip != null ? clip : d.clipNorm(), 0, q * userCount, m,
+            optimizerConfig(optimizer != null ? optimizer : d.optimizer(), lr, mom),
+            LearningRateSchedule.constant(), DeviceChoice.AUTO, 0);
+    log("NON-PRIVATE reference: %d records of %d users, q=%.5f, %d steps, no clipping, no noise",
+        used.size(), userCount, q, n);
+    byte[] parameters =
+        NonPrivateBaseline.train(
+            used.records(users, EventTimeAssignment.fromDataOr(0, 1)).iterator(),
+            poolBound(m), q, n, ModelSpec.parse(spec), config, 0);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("dataset", kind.cliName());
+    out.put("private", false);
+    evaluate(ModelSpec.parse(spec), parameters, test, out);
+    baseline(used, test, out);
+    out.put("epsilon", null);
+    out.put("steps", n);
+    out.put("sampling_rate", q);
+    out.put("optimizer", optimizer != null ? optimizer : d.optimizer());
+    out.put("learning_rate", lr);
+    out.put("records_per_user", m);
+    out.put("model", spec);
+    out.put("train_users", userCount);
+    out.put("test_records", test.size());
+    out.put("seconds", seconds(started));
+    print(out);
+    return 0;
+  }
+
+  private static OptimizerConfig optimizerConfig(String name, double lr, double momentum) {
+    return switch (name) {
+      case "sgd" -> OptimizerConfig.sgd(lr, momentum, 0);
+      case "adam" -> OptimizerConfig.adam(lr, 0);
+      default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got " + name);
+    };
+  }
+
+  private void print(Map<String, Object> out) throws Exception {
+    if (json) {
+      System.out.println(new ObjectMapper().writeValueAsString(out));
+    } else {
+      out.forEach((k, v) -> System.out.println(k + ": " + v));
+    }
+  }
+
+  private static double seconds(long started) {
+    return Math.round((System.nanoTime() - started) / 1e7) / 100.0;
+  }
+
+  /**
+   * The data-independent-of-the-model baseline on the test split: for regression the RMSE of
+   * always predicting the training targets' mean ({@code global_mean_rmse}), for classification
+   * the accuracy of always predicting the most frequent training label ({@code
+   * majority_class_accuracy}). Computed without privacy: a reference, never published.
+   */
+  private static void baseline(DatasetSplit train, DatasetSplit test, Map<String, Object> out) {
+    if (test.shape().isClassification()) {
+      Map<Integer, Long> counts = new java.util.HashMap<>();
+      for (io.dpstream.data.Example e : train.examples()) counts.merge(e.label(), 1L, Long::sum);
+      int majority = counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      long hits = test.examples().stream().filter(e -> e.label() == majority).count();
+      out.put("majority_class_accuracy", hits / (double) test.size());
+    } else {
+      double mean = train.examples().stream().mapToDouble(io.dpstream.data.Example::target).average().orElse(0);
+      double squared = 0;
+      for (io.dpstream.data.Example e : test.examples()) squared += (e.target() - mean) * (e.target() - mean);
+      out.put("global_mean", mean);
+      out.put("global_mean_rmse", Math.sqrt(squared / test.size()));
     }
   }
 
@@ -218,13 +357,13 @@ public final class ExperimentCommand implements Callable<Integer> {
     return onBroker.withGate(onBroker.gate().withStepPeriod(Duration.ofHours(1)));
   }
 
-  /** Accuracy (classification) or RMSE (regression) of the snapshot on the test split. */
-  private static void evaluate(ModelSnapshot snapshot, DatasetSplit test, Map<String, Object> out) {
+  /** Accuracy (classification) or RMSE (regression) of the parameters on the test split. */
+  private static void evaluate(
+      ModelSpec spec, byte[] parameters, DatasetSplit test, Map<String, Object> out) {
     boolean classification = test.shape().isClassification();
     long correct = 0;
     double squared = 0;
-    try (Predictor predictor = Predictor.load(
-        io.dpstream.dp.ModelSpec.parse(snapshot.modelSpec()), snapshot.parameterBytes(), DeviceChoice.AUTO)) {
+    try (Predictor predictor = Predictor.load(spec, parameters, DeviceChoice.AUTO)) {
       List<io.dpstream.data.Example> all = test.examples();
       for (int from = 0; from < all.size(); from += 1000) {
         List<io.dpstream.data.Example> chunk = all.subList(from, Math.min(all.size(), from + 1000));
