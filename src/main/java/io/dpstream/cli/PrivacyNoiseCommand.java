@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "noise",
     mixinStandardHelpOptions = true,
-    description = "The smallest noise multiplier (to 0.1%) whose epsilon after N steps at "
+    description = "The smallest noise multiplier (to 0.1%%) whose epsilon after N steps at "
         + "sampling rate Q is at most E at delta D; never above E.")
 public final class PrivacyNoiseCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
