@@ -3,7 +3,6 @@ package io.dpstream.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.dpstream.kafka.Topics;
 import io.dpstream.snapshot.FeatureRow;
 import io.dpstream.snapshot.FeatureRowParser;
 import io.dpstream.snapshot.ModelRunner;
@@ -49,17 +48,10 @@ public final class PredictCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
-      description = "Kafka bootstrap servers.")
-  String bootstrapServers;
+  @CommandLine.Mixin SnapshotSourceOptions source;
 
-  @Option(names = "--model-id", paramLabel = "ID", required = true,
-      description = "The model to predict with.")
-  String modelId;
 
-  @Option(names = "--topic", paramLabel = "TOPIC", defaultValue = Topics.MODEL_SNAPSHOTS,
-      description = "Snapshot topic (default: ${DEFAULT-VALUE}).")
-  String topic;
+
 
   @Option(names = "--input", defaultValue = "-", paramLabel = "FILE",
       description = "Rows to predict; - for standard input (default).")
@@ -86,7 +78,6 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ModelSnapshot.requireValidModelId(modelId);
     if (categoricalColumns < 0) {
       throw new IllegalArgumentException("--categorical-columns must be at or above 0");
     }
@@ -114,14 +105,13 @@ public final class PredictCommand implements Callable<Integer> {
   }
 
   private ModelSnapshot newestSnapshot() throws InterruptedException {
-    try (SnapshotFollower follower = SnapshotFollower.start(
-        bootstrapServers, topic, modelId, SnapshotFollower.DEFAULT_MAX_SNAPSHOT_BYTES)) {
+    try (SnapshotFollower follower = source.startFollower()) {
       if (!follower.awaitCaughtUp(Duration.ofSeconds(waitSeconds))) {
-        throw new IllegalStateException("could not read topic " + topic + " at "
-            + bootstrapServers + " within " + waitSeconds + " s");
+        throw new IllegalStateException("could not read topic " + source.topic + " at "
+            + source.bootstrapServers + " within " + waitSeconds + " s");
       }
       return follower.latest().orElseThrow(() -> new IllegalStateException(
-          "no verified snapshot of model " + modelId + " on topic " + topic));
+          "no verified snapshot of model " + source.modelId + " on topic " + source.topic));
     }
   }
 
