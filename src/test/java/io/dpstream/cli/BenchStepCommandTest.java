@@ -35,7 +35,9 @@ class BenchStepCommandTest {
       assertTrue(json.has(field), field + " in " + json);
     }
     assertTrue(json.get("dp_examples_per_second").asDouble() > 0);
-    assertTrue(json.get("dp_step_cpu_ms_mean").asDouble() > 0);
+    // the process CPU clock ticks in 10 ms, so three tiny steps may read zero; never negative or NaN
+    double cpu = json.get("dp_step_cpu_ms_mean").asDouble();
+    assertTrue(cpu >= 0 && Double.isFinite(cpu), "dp_step_cpu_ms_mean " + cpu);
     assertEquals(json.get("dp_examples_per_second").asDouble()
         / json.get("plain_examples_per_second").asDouble(), json.get("ratio").asDouble(), 1e-2);
   }
