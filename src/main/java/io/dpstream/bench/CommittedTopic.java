@@ -26,21 +26,8 @@ final class CommittedTopic {
    */
   static List<ConsumerRecord<byte[], byte[]>> readAll(
       String bootstrapServers, String topic, Duration timeout) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic, timeout).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .sorted(java.util.Comparator.comparingInt(TopicPartition::partition))
-              .toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
+    try (KafkaConsumer<byte[], byte[]> c = fromBeginning(bootstrapServers, topic, timeout)) {
+      Map<TopicPartition, Long> end = c.endOffsets(c.assignment(), timeout);
       List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
       long deadline = System.nanoTime() + timeout.toNanos();
       while (!reached(c, end)) {
@@ -57,18 +44,34 @@ final class CommittedTopic {
 
   /** End offsets (last stable offsets under read_committed) of every partition of {@code topic}. */
   static Map<Integer, Long> endOffsets(String bootstrapServers, String topic, Duration timeout) {
+    try (KafkaConsumer<byte[], byte[]> c = fromBeginning(bootstrapServers, topic, timeout)) {
+      Map<Integer, Long> out = new java.util.TreeMap<>();
+      c.endOffsets(c.assignment(), timeout).forEach((tp, o) -> out.put(tp.partition(), o));
+      return out;
+    }
+  }
+
+  /**
+   * A {@code read_committed} consumer without a group (nothing is ever committed), assigned every
+   * partition of {@code topic} and positioned at its beginning. The caller closes it.
+   */
+  static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers, String topic, Duration timeout) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+    KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    try {
       List<TopicPartition> parts =
-          c.partitionsFor(topic, timeout).stream()
-              .map(i -> new TopicPartition(topic, i.partition()))
-              .toList();
-      Map<Integer, Long> out = new java.util.TreeMap<>();
-      c.endOffsets(parts, timeout).forEach((tp, o) -> out.put(tp.partition(), o));
-      return out;
+          c.partitionsFor(topic, timeout).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      return c;
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
     }
   }
 
