@@ -93,8 +93,7 @@ public final class TopicProvisioner {
         }
         log.info("created topics {}", created);
       }
-      TopicDescription input =
-          admin.describeTopics(List.of(Topics.TRAINING_RECORDS)).allTopicNames().get().get(Topics.TRAINING_RECORDS);
+      TopicDescription input = describeInput(admin);
       int actual = input.partitions().size();
       if (actual != config.topics().partitions())
         throw new IllegalArgumentException(
@@ -106,6 +105,23 @@ public final class TopicProvisioner {
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException("could not create topics: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /**
+   * The input topic's description. Right after creation a broker may not know the topic yet and
+   * answers with a retriable error (unknown topic or partition), so this retries for up to 30 s.
+   */
+  private static TopicDescription describeInput(Admin admin) throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        return admin.describeTopics(List.of(Topics.TRAINING_RECORDS)).allTopicNames().get().get(Topics.TRAINING_RECORDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+            || System.nanoTime() > deadline) throw e;
+        Thread.sleep(100);
+      }
     }
   }
 }
