@@ -38,7 +38,8 @@ final class LinearGhostRule implements GhostRule<Layers.Linear> {
 
       @Override
       public List<NDArray> clippedSum(NDArray userScale, NDArray exampleScale) {
-        NDArray os = UserLayout.scaleRows(o, exampleScale);
+        // in place: o is this layer's own output gradient, read for the last time here
+        NDArray os = UserLayout.scaleRowsInPlace(o, exampleScale);
         return List.of(os.transpose().matMul(a), os.sum(new int[] {0}));
       }
     };

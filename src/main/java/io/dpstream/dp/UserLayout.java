@@ -106,9 +106,19 @@ final class UserLayout {
 
   /** Scales the rows of (N, ...) by a (N) vector. */
   static NDArray scaleRows(NDArray rows, NDArray perRow) {
+    return rows.mul(perRow.reshape(rowShape(rows, perRow)));
+  }
+
+  /** {@link #scaleRows} overwriting {@code rows}, which is returned: no row-sized temporary. */
+  static NDArray scaleRowsInPlace(NDArray rows, NDArray perRow) {
+    return rows.muli(perRow.reshape(rowShape(rows, perRow)));
+  }
+
+  /** (N, 1, 1, ...): a per-row vector's shape for broadcasting against {@code rows}. */
+  private static Shape rowShape(NDArray rows, NDArray perRow) {
     long[] shape = new long[rows.getShape().dimension()];
     java.util.Arrays.fill(shape, 1);
     shape[0] = perRow.getShape().get(0);
-    return rows.mul(perRow.reshape(new Shape(shape)));
+    return new Shape(shape);
   }
 }
