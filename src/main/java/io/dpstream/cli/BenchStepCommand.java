@@ -80,21 +80,28 @@ final class BenchStepCommand implements Callable<Integer> {
               + "\"plain_examples_per_second\":%.1f,\"ratio\":%.3f,\"dp_step_ms_median\":%.2f,"
               + "\"plain_step_ms_median\":%.2f,\"dp_step_cpu_ms_mean\":%.2f,"
               + "\"plain_step_cpu_ms_mean\":%.2f,\"dp_peak_memory_bytes\":%d,"
-              + "\"plain_peak_memory_bytes\":%d,\"memory_ratio\":%.3f}%n",
+              + "\"plain_peak_memory_bytes\":%d,\"memory_ratio\":%.3f,"
+              + "\"dp_sustained_examples_per_second\":%.1f,"
+              + "\"plain_sustained_examples_per_second\":%.1f,\"sustained_ratio\":%.3f}%n",
           model.replace("\"", "\\\""), batch, recordsPerUser, steps, device,
           threads == null ? "null" : threads.toString(), omp, r.parameters(),
           r.dpExamplesPerSecond(), r.plainExamplesPerSecond(), r.ratio(), r.dpMedianStepMillis(),
           r.plainMedianStepMillis(), r.dpMeanCpuMillis(), r.plainMeanCpuMillis(),
           r.dpPeakMemoryBytes(), r.plainPeakMemoryBytes(),
-          r.dpPeakMemoryBytes() / (double) r.plainPeakMemoryBytes());
+          r.dpPeakMemoryBytes() / (double) r.plainPeakMemoryBytes(),
+          r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
+          r.sustainedRatio());
     } else {
       System.out.printf(Locale.ROOT, "%s batch %d x %d records: DP %.0f ex/s (%.1f ms, CPU %.1f ms),"
               + " plain %.0f ex/s (%.1f ms, CPU %.1f ms), ratio %.3f; peak training memory DP %.1f"
-              + " MiB, plain %.1f MiB%n",
+              + " MiB, plain %.1f MiB; back-to-back steps: DP %.0f ex/s, plain %.0f ex/s, ratio"
+              + " %.3f%n",
           model, batch, recordsPerUser, r.dpExamplesPerSecond(), r.dpMedianStepMillis(),
           r.dpMeanCpuMillis(), r.plainExamplesPerSecond(), r.plainMedianStepMillis(),
           r.plainMeanCpuMillis(), r.ratio(),
-          r.dpPeakMemoryBytes() / 1048576.0, r.plainPeakMemoryBytes() / 1048576.0);
+          r.dpPeakMemoryBytes() / 1048576.0, r.plainPeakMemoryBytes() / 1048576.0,
+          r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
+          r.sustainedRatio());
     }
     return 0;
   }

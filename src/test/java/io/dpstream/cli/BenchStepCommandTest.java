@@ -31,7 +31,8 @@ class BenchStepCommandTest {
     JsonNode json = new ObjectMapper().readTree(stdout.toString(java.nio.charset.StandardCharsets.UTF_8));
     for (String field : new String[] {"dp_examples_per_second", "plain_examples_per_second",
         "ratio", "dp_step_cpu_ms_mean", "plain_step_cpu_ms_mean", "dp_peak_memory_bytes",
-        "plain_peak_memory_bytes"}) {
+        "plain_peak_memory_bytes", "dp_sustained_examples_per_second",
+        "plain_sustained_examples_per_second", "sustained_ratio"}) {
       assertTrue(json.has(field), field + " in " + json);
     }
     assertTrue(json.get("dp_examples_per_second").asDouble() > 0);
@@ -40,6 +41,10 @@ class BenchStepCommandTest {
     assertTrue(cpu >= 0 && Double.isFinite(cpu), "dp_step_cpu_ms_mean " + cpu);
     assertEquals(json.get("dp_examples_per_second").asDouble()
         / json.get("plain_examples_per_second").asDouble(), json.get("ratio").asDouble(), 1e-2);
+    assertTrue(json.get("dp_sustained_examples_per_second").asDouble() > 0);
+    assertEquals(json.get("dp_sustained_examples_per_second").asDouble()
+            / json.get("plain_sustained_examples_per_second").asDouble(),
+        json.get("sustained_ratio").asDouble(), 1e-2);
   }
 
   @Test
