@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpstream.avro.BudgetAlert;
 import io.dpstream.config.DpstreamConfig;
 import io.dpstream.kafka.Topics;
+import io.dpstream.metrics.BudgetAlertMetrics;
+import io.dpstream.metrics.MetricsServer;
 import io.dpstream.stream.GateMessages;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -27,6 +31,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code dpstream alerts}: follows budget-alerts and prints one line per alert, human-readable or
  * JSON. Reads committed records only, without a consumer group (it never moves anyone's offsets).
+ *
+ * <p>Serves {@code dpstream_alerts_*} metrics ({@link BudgetAlertMetrics}) and probes on the
+ * metrics port: ready once its consumer is assigned and has polled, live while its loop polls
+ * (a poll loop stuck for {@link #LIVENESS_WINDOW} is not live).
  */
 @Command(
     name = "alerts",
@@ -48,7 +56,12 @@ public final class AlertsCommand implements Callable<Integer> {
       description = "Exit after this long without a new alert, e.g. 30s (0 = never).")
   String idleTimeout;
 
+  @Mixin MetricsOptions metrics;
+
   @Spec CommandSpec spec;
+
+  /** Longest time between two polls of a live loop; a poll waits at most 200 ms. */
+  static final Duration LIVENESS_WINDOW = Duration.ofSeconds(60);
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -72,7 +85,17 @@ public final class AlertsCommand implements Callable<Integer> {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     PrintWriter out = spec.commandLine().getOut();
     AtomicBoolean stopping = new AtomicBoolean();
-    try (var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    PrometheusRegistry registry = MetricsServer.newRegistry();
+    BudgetAlertMetrics alertMetrics = new BudgetAlertMetrics(registry);
+    // live until the loop ends, and only while it keeps polling; ready once it has polled
+    AtomicBoolean looping = new AtomicBoolean(true);
+    AtomicBoolean polled = new AtomicBoolean();
+    AtomicLong lastPoll = new AtomicLong(System.nanoTime());
+    try (MetricsServer endpoint = metrics.start(registry);
+        var consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      endpoint.liveness(() -> looping.get()
+          && System.nanoTime() - lastPoll.get() < LIVENESS_WINDOW.toNanos());
+      endpoint.readiness(() -> looping.get() && polled.get());
       Thread main = Thread.currentThread();
       Thread hook = new Thread(() -> {
         stopping.set(true);
@@ -97,6 +120,8 @@ public final class AlertsCommand implements Callable<Integer> {
       try {
         while (max == 0 || printed < max) {
           var records = consumer.poll(Duration.ofMillis(200));
+          lastPoll.set(System.nanoTime());
+          polled.set(true);
           for (var r : records) {
             BudgetAlert a;
             try {
@@ -104,8 +129,10 @@ public final class AlertsCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
               spec.commandLine().getErr().println("dpstream: skipping an unreadable alert at "
                   + r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e.getMessage());
+              alertMetrics.unreadableAlert();
               continue;
             }
+            alertMetrics.alertSeen(a.getKind(), a.getTimeMillis());
             out.println(json ? toJson(a) : toText(a));
             printed++;
             lastAlert = System.nanoTime();
@@ -116,6 +143,8 @@ public final class AlertsCommand implements Callable<Integer> {
         }
       } catch (WakeupException e) {
         if (!stopping.get()) throw e;
+      } finally {
+        looping.set(false);
       }
       if (!stopping.get()) Runtime.getRuntime().removeShutdownHook(hook);
     }

@@ -3,6 +3,7 @@ package io.dpstream.cli;
 import io.dpstream.metrics.MetricsServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import picocli.CommandLine.Option;
 
@@ -38,12 +39,20 @@ public final class MetricsOptions {
   /**
    * Starts the endpoint serving {@code registry}.
    *
-   * @throws IllegalArgumentException if the port is out of range (a bad argument: exit code 2)
-   * @throws IOException if the address cannot be bound
+   * @throws IllegalArgumentException if the port is out of range or already taken (a bad
+   *     argument: exit code 2, with a message saying which option to change)
+   * @throws IOException if the address cannot be bound for another reason
    */
   public MetricsServer start(PrometheusRegistry registry) throws IOException {
     if (port < 0 || port > 65535)
       throw new IllegalArgumentException("--metrics-port must be in 0..65535, got " + port);
-    return MetricsServer.start(new InetSocketAddress(bind, port), registry);
+    try {
+      return MetricsServer.start(new InetSocketAddress(bind, port), registry);
+    } catch (BindException e) {
+      // Every command defaults to 9404, so two on one host (say gate and alerts) collide here.
+      throw new IllegalArgumentException("--metrics-port " + port + " on " + bind
+          + " is taken (" + e.getMessage() + "; another dpstream command on this host?): "
+          + "give another port, or 0 for any free one");
+    }
   }
 }

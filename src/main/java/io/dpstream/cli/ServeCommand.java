@@ -1,7 +1,10 @@
 package io.dpstream.cli;
 
+import io.dpstream.metrics.MetricsServer;
+import io.dpstream.metrics.PrometheusServingObserver;
 import io.dpstream.snapshot.SnapshotFollower;
 import io.dpstream.snapshot.SnapshotServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -9,7 +12,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code dpstream serve}: HTTP JSON predictions from the newest snapshot of a model. */
+/**
+ * {@code dpstream serve}: HTTP JSON predictions from the newest snapshot of a model, with its
+ * Prometheus metrics ({@code dpstream_serve_*}) and probes on the metrics port: ready once a
+ * snapshot is served, live while the HTTP server and the snapshot follower run.
+ */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
@@ -18,15 +25,16 @@ import picocli.CommandLine.Option;
             + "the snapshot topic and swapping in each new version.",
         "POST /predict {\"rows\": [{\"features\": [...], \"categoricalIds\": [...]}]}, "
             + "GET /health, GET /snapshot. Every answer carries the snapshot's version and "
-            + "privacy statement."
+            + "privacy statement.",
+        "Metrics (dpstream_serve_*) and /health/live, /health/ready are on the metrics port, "
+            + "ready once a snapshot is served."
     })
 public final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @CommandLine.Mixin SnapshotSourceOptions source;
 
-
-
+  @CommandLine.Mixin MetricsOptions metrics;
 
   @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
       description = "Address to listen on (default: ${DEFAULT-VALUE}).")
@@ -56,16 +64,28 @@ public final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
     }
+    if (port != 0 && port == metrics.port()) {
+      throw new IllegalArgumentException(
+          "--port and --metrics-port must differ, both are " + port);
+    }
     var limits = new SnapshotServer.Limits(maxBodyBytes, maxRows, threads);
-    try (SnapshotServer server =
-            new SnapshotServer(new InetSocketAddress(host, port), null, limits);
+    PrometheusRegistry registry = MetricsServer.newRegistry();
+    var observer = new PrometheusServingObserver(registry);
+    try (MetricsServer endpoint = metrics.start(registry);
+        SnapshotServer server =
+            new SnapshotServer(new InetSocketAddress(host, port), null, limits, observer);
         SnapshotFollower follower = source.startFollower()) {
+      endpoint.liveness(() -> server.running() && follower.running());
+      endpoint.readiness(
+          () -> server.running() && follower.running() && server.served().isPresent());
       follower.addListener(server::load);
       Thread hook = new Thread(stopped::countDown, "serve-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       spec.commandLine().getOut().printf(
-          "serving model %s from %s on http://%s:%d (POST /predict, GET /health)%n",
-          source.modelId, source.topic, host, server.port());
+          "serving model %s from %s on http://%s:%d (POST /predict, GET /health); "
+              + "metrics on port %d (/metrics, %s, %s)%n",
+          source.modelId, source.topic, host, server.port(), endpoint.port(),
+          MetricsServer.LIVE_PATH, MetricsServer.READY_PATH);
       spec.commandLine().getOut().flush();
       try {
         stopped.await();

@@ -194,6 +194,14 @@ public final class SnapshotFollower implements AutoCloseable {
     return malformedRecords;
   }
 
+  /**
+   * Whether the follower is following: its thread runs and {@link #close} was not called. It
+   * stays true while the topic is missing or the brokers are unreachable (it keeps retrying).
+   */
+  public boolean running() {
+    return !closed && thread.isAlive();
+  }
+
   /** Stops the background thread and closes the consumer; waits up to 10 s for the thread. */
   @Override
   public void close() {

@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * Wrong methods get 405, unknown paths 404, a failure of the model itself 500. Errors are {@code
  * {"error": "..."}}.
+ *
+ * <p>A {@link ServingObserver} hears of every answered request (endpoint, status, latency), every
+ * refused one and why, the rows predicted, and every snapshot loaded or failed to load.
  */
 public final class SnapshotServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SnapshotServer.class);
@@ -76,10 +79,12 @@ public final class SnapshotServer implements AutoCloseable {
 
   private final SnapshotPredictor predictor;
   private final Limits limits;
+  private final ServingObserver observer;
   private final ModelSlot slot = new ModelSlot();
   private final HttpServer http;
   private final ExecutorService executor;
   private volatile String lastLoadError;
+  private volatile boolean closed;
 
   /**
    * Binds the server (port 0 picks a free one) and starts answering.
@@ -89,8 +94,18 @@ public final class SnapshotServer implements AutoCloseable {
    */
   public SnapshotServer(InetSocketAddress address, SnapshotPredictor predictor, Limits limits)
       throws IOException {
+    this(address, predictor, limits, ServingObserver.NONE);
+  }
+
+  /**
+   * As {@link #SnapshotServer(InetSocketAddress, SnapshotPredictor, Limits)}, reporting requests
+   * and loads to {@code observer}.
+   */
+  public SnapshotServer(InetSocketAddress address, SnapshotPredictor predictor, Limits limits,
+      ServingObserver observer) throws IOException {
     this.predictor = predictor;
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.observer = Objects.requireNonNull(observer, "observer");
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(limits.threads(), r -> {
       Thread t = new Thread(r, "serve-" + n.incrementAndGet());
@@ -126,7 +141,15 @@ public final class SnapshotServer implements AutoCloseable {
     } catch (RuntimeException e) {
       lastLoadError = "could not load version " + snapshot.version() + ": " + e.getMessage();
       log.error("could not load model {} version {}", snapshot.modelId(), snapshot.version(), e);
+      observer.snapshotLoadFailed(snapshot);
+      return;
     }
+    observer.snapshotLoaded(snapshot);
+  }
+
+  /** Whether the server still answers requests: true from construction until {@link #close}. */
+  public boolean running() {
+    return !closed && !executor.isShutdown();
   }
 
   /** The snapshot whose model is being served. */
@@ -136,6 +159,7 @@ public final class SnapshotServer implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     http.stop(1);
     executor.shutdown();
     try {
@@ -147,6 +171,7 @@ public final class SnapshotServer implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    long start = System.nanoTime();
     try {
       route(ex);
     } catch (RuntimeException e) {
@@ -156,7 +181,23 @@ public final class SnapshotServer implements AutoCloseable {
       }
     } finally {
       ex.close();
+      // -1: no answer went out (the client left before it); nothing to count
+      int status = ex.getResponseCode();
+      if (status != -1) {
+        observer.requestAnswered(endpointLabel(ex.getRequestURI().getPath()), status,
+            (System.nanoTime() - start) / 1e9);
+      }
     }
+  }
+
+  /** The endpoint a path names, for metrics: one of a fixed few, never the raw path. */
+  static String endpointLabel(String path) {
+    return switch (path) {
+      case "/predict" -> "predict";
+      case "/health" -> "health";
+      case "/snapshot" -> "snapshot";
+      default -> "other";
+    };
   }
 
   private void route(HttpExchange ex) throws IOException {
@@ -175,7 +216,7 @@ public final class SnapshotServer implements AutoCloseable {
         if (!method.equals("GET") && !method.equals("HEAD")) methodNotAllowed(ex, "GET");
         else snapshot(ex);
       }
-      default -> error(ex, 404, "no such endpoint " + path
+      default -> reject(ex, 404, ServingObserver.Rejection.NOT_FOUND, "no such endpoint " + path
           + " (endpoints: POST /predict, GET /health, GET /snapshot)", slot.snapshot());
     }
   }
@@ -191,7 +232,7 @@ public final class SnapshotServer implements AutoCloseable {
   private void snapshot(HttpExchange ex) throws IOException {
     Optional<ModelSnapshot> s = slot.snapshot();
     if (s.isEmpty()) {
-      error(ex, 503, "no snapshot loaded yet", s);
+      reject(ex, 503, ServingObserver.Rejection.NO_SNAPSHOT, "no snapshot loaded yet", s);
       return;
     }
     send(ex, 200, JSON.createObjectNode(), s);
@@ -204,7 +245,8 @@ public final class SnapshotServer implements AutoCloseable {
       try {
         declared = Long.parseLong(length.trim());
       } catch (NumberFormatException e) {
-        error(ex, 400, "bad Content-Length '" + length + "'", slot.snapshot());
+        reject(ex, 400, ServingObserver.Rejection.MALFORMED,
+            "bad Content-Length '" + length + "'", slot.snapshot());
         return;
       }
       if (declared > limits.maxBodyBytes()) {
@@ -223,11 +265,11 @@ public final class SnapshotServer implements AutoCloseable {
     try {
       rows = parseRows(body);
     } catch (IllegalArgumentException e) {
-      error(ex, 400, e.getMessage(), slot.snapshot());
+      reject(ex, 400, ServingObserver.Rejection.MALFORMED, e.getMessage(), slot.snapshot());
       return;
     }
     if (rows.size() > limits.maxRows()) {
-      error(ex, 413, rows.size() + " rows exceed the limit of " + limits.maxRows()
+      reject(ex, 413, ServingObserver.Rejection.TOO_MANY_ROWS, rows.size() + " rows exceed the limit of " + limits.maxRows()
           + " per request", slot.snapshot());
       return;
     }
@@ -245,12 +287,13 @@ public final class SnapshotServer implements AutoCloseable {
       }
     }).orElse(null);
     if (answer == null) {
-      error(ex, 503, "no snapshot loaded yet"
+      reject(ex, 503, ServingObserver.Rejection.NO_SNAPSHOT, "no snapshot loaded yet"
           + (lastLoadError == null ? "" : " (" + lastLoadError + ")"), Optional.empty());
       return;
     }
     if (answer.error != null) {
-      error(ex, 400, answer.error, Optional.of(answer.snapshot));
+      reject(ex, 400, ServingObserver.Rejection.INVALID_ROW, answer.error,
+          Optional.of(answer.snapshot));
       return;
     }
     if (answer.predictions.size() != rows.size()) {
@@ -261,6 +304,8 @@ public final class SnapshotServer implements AutoCloseable {
     ObjectNode out = JSON.createObjectNode();
     ArrayNode preds = out.putArray("predictions");
     for (Prediction p : answer.predictions) preds.add(toJson(p));
+    // counted before the answer goes out, so that a client that has its answer sees the count
+    observer.rowsPredicted(rows.size());
     send(ex, 200, out, Optional.of(answer.snapshot));
   }
 
@@ -323,13 +368,20 @@ public final class SnapshotServer implements AutoCloseable {
   }
 
   private void tooLarge(HttpExchange ex) throws IOException {
-    error(ex, 413, "request body exceeds the limit of " + limits.maxBodyBytes() + " bytes",
+    reject(ex, 413, ServingObserver.Rejection.BODY_TOO_LARGE, "request body exceeds the limit of " + limits.maxBodyBytes() + " bytes",
         slot.snapshot());
   }
 
   private void methodNotAllowed(HttpExchange ex, String allowed) throws IOException {
     ex.getResponseHeaders().set("Allow", allowed);
-    error(ex, 405, "use " + allowed + " for " + ex.getRequestURI().getPath(), slot.snapshot());
+    reject(ex, 405, ServingObserver.Rejection.METHOD_NOT_ALLOWED,
+        "use " + allowed + " for " + ex.getRequestURI().getPath(), slot.snapshot());
+  }
+
+  private void reject(HttpExchange ex, int status, ServingObserver.Rejection reason,
+      String message, Optional<ModelSnapshot> s) throws IOException {
+    observer.requestRejected(reason);
+    error(ex, status, message, s);
   }
 
   private static void error(HttpExchange ex, int status, String message,

@@ -14,7 +14,10 @@
  *       reassembly and checks, without Kafka);
  *   <li>{@link io.dpstream.snapshot.SnapshotPredictor} and {@link
  *       io.dpstream.snapshot.ModelRunner}: the seam to the inference engine; {@link
- *       io.dpstream.snapshot.SnapshotServer} serves HTTP JSON predictions through it.
+ *       io.dpstream.snapshot.SnapshotServer} serves HTTP JSON predictions through it and reports
+ *       requests, refusals and loads to a {@link io.dpstream.snapshot.ServingObserver} (the
+ *       Prometheus one lives in {@code io.dpstream.metrics}: this package imports no metrics
+ *       library).
  * </ul>
  */
 package io.dpstream.snapshot;

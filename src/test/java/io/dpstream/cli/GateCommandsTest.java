@@ -123,7 +123,8 @@ class GateCommandsTest {
           producer.send(new ProducerRecord<>(Topics.BUDGET_ALERTS, "alice".getBytes(StandardCharsets.UTF_8), bytes)).get();
         }
       }
-      Run r = run("alerts", "--bootstrap-servers", bs, "--from-beginning", "--json", "--max", "2");
+      Run r = run("alerts", "--bootstrap-servers", bs, "--from-beginning", "--json", "--max", "2",
+          "--metrics-port", "0", "--metrics-bind", "127.0.0.1");
       assertEquals(0, r.exit(), r.err());
       List<String> lines = r.out().lines().toList();
       assertEquals(2, lines.size(), r.out());
@@ -134,7 +135,8 @@ class GateCommandsTest {
       assertEquals(7.5, first.get("epsilon").asDouble());
       assertEquals(42, first.get("step").asLong());
       assertEquals("EXHAUSTED", json.readTree(lines.get(1)).get("kind").asText());
-      Run text = run("alerts", "--bootstrap-servers", bs, "--from-beginning", "--max", "1");
+      Run text = run("alerts", "--bootstrap-servers", bs, "--from-beginning", "--max", "1",
+          "--metrics-port", "0", "--metrics-bind", "127.0.0.1");
       assertTrue(text.out().contains("WARNING") && text.out().contains("user=alice"), text.out());
       DpstreamConfig five = DpstreamConfig.of(Map.of("kafka.bootstrapServers", bs, "topics.partitions", "5"));
       var e = org.junit.jupiter.api.Assertions.assertThrows(

@@ -51,6 +51,19 @@ class MetricsOptionsTest {
   }
 
   @Test
+  void aTakenPortIsABadArgumentNamingTheOption() throws Exception {
+    try (MetricsServer first =
+        parse("--metrics-port", "0", "--metrics-bind", "127.0.0.1")
+            .start(MetricsServer.newRegistry())) {
+      String taken = Integer.toString(first.port());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> parse("--metrics-port", taken, "--metrics-bind", "127.0.0.1")
+              .start(MetricsServer.newRegistry()));
+      assertTrue(e.getMessage().contains("--metrics-port " + taken), e.getMessage());
+    }
+  }
+
+  @Test
   void rejectsAPortOutOfRangeAsABadArgument() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> parse("--metrics-port", "70000").start(MetricsServer.newRegistry()));

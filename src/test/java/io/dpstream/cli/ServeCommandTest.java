@@ -1,12 +1,15 @@
 package io.dpstream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
 import io.dpstream.kafka.Topics;
+import io.dpstream.metrics.ExpositionText;
 import io.dpstream.privacy.AccountantKind;
 import io.dpstream.snapshot.ModelSnapshot;
 import io.dpstream.snapshot.PrivacyStatement;
@@ -44,7 +47,7 @@ class ServeCommandTest {
       ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
       CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
           "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
-          "--host", "127.0.0.1", "--port", "0"));
+          "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
       try {
         int port = awaitPort(out);
         HttpClient client = HttpClient.newHttpClient();
@@ -96,7 +99,7 @@ class ServeCommandTest {
       ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
       CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
           "--config", config.toString(), "--bootstrap-servers", broker.bootstrapServers("SECURE"),
-          "--model-id", "m", "--host", "127.0.0.1", "--port", "0"));
+          "--model-id", "m", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
       try {
         int port = awaitPort(out);
         HttpClient client = HttpClient.newHttpClient();
@@ -111,6 +114,129 @@ class ServeCommandTest {
       }
       assertEquals(0, exit.get(30, TimeUnit.SECONDS));
     }
+  }
+
+  /**
+   * serve's metrics port over a real broker: not ready until a snapshot is served, then ready; the
+   * request, row and rejection counters move with predictions and refusals; the snapshot gauges
+   * show the version served and its age.
+   */
+  @Test
+  void serveExposesMetricsAndFlipsReadyOnceASnapshotIsServed() throws Exception {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary()) {
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+        SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
+      }
+      var cl = DpstreamCommand.commandLine();
+      StringWriter out = new StringWriter();
+      cl.setOut(new PrintWriter(out));
+      ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
+      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
+          "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
+          "--host", "127.0.0.1", "--port", "0", "--max-rows", "2",
+          "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
+      try {
+        int port = awaitPort(out);
+        int metricsPort = awaitMetricsPort(out);
+        HttpClient client = HttpClient.newHttpClient();
+        String metrics = "http://127.0.0.1:" + metricsPort;
+        assertEquals(200, status(client, metrics + "/health/live"), "server and follower run");
+        assertEquals(503, status(client, metrics + "/health/ready"), "no snapshot yet");
+        ExpositionText before = scrape(client, metrics);
+        assertFalse(before.has("dpstream_serve_snapshot_version"), "absent before the first");
+        assertEquals(0, before.value("dpstream_serve_snapshots_loaded_total"));
+        assertTrue(before.has("jvm_memory_used_bytes", "area", "heap"), "JVM metrics too");
+
+        var privacy = new PrivacyStatement(1.0, 1e-6, AccountantKind.PLD, 2.0, 0.001, 0.5, 7);
+        Instant made = Instant.now().minusSeconds(30);
+        try (var pub = new TransactionalSnapshotPublisher(broker.bootstrapServers(), "serve-metrics",
+            Topics.MODEL_SNAPSHOTS, SnapshotPublisher.DEFAULT_CHUNK_BYTES)) {
+          pub.publish(ModelSnapshot.of("m", 3, 7, made, "fake:sum:2", new byte[] {1}, privacy));
+        }
+        awaitStatus(client, metrics + "/health/ready", 200);
+        assertEquals(200, status(client, metrics + "/health/live"));
+
+        URI predict = URI.create("http://127.0.0.1:" + port + "/predict");
+        assertEquals(200, post(client, predict, "{\"rows\": [[3, 1], [1, 1]]}"));
+        assertEquals(400, post(client, predict, "{\"rows\": [[3, 1]"));
+        assertEquals(413, post(client, predict, "{\"rows\": [[1, 1], [1, 1], [1, 1]]}"));
+
+        // an answer is counted once it has gone out: wait for the last one to be recorded
+        ExpositionText after = null;
+        for (int i = 0; i < 100; i++) {
+          after = scrape(client, metrics);
+          if (after.value("dpstream_serve_requests_total", "endpoint", "predict", "status", "413") == 1)
+            break;
+          Thread.sleep(50);
+        }
+        assertEquals(1, after.value("dpstream_serve_requests_total", "endpoint", "predict", "status", "200"));
+        assertEquals(1, after.value("dpstream_serve_requests_total", "endpoint", "predict", "status", "400"));
+        assertEquals(1, after.value("dpstream_serve_requests_total", "endpoint", "predict", "status", "413"));
+        assertEquals(3, after.value("dpstream_serve_request_duration_seconds_count", "endpoint", "predict"));
+        assertEquals(2, after.value("dpstream_serve_rows_predicted_total"));
+        assertEquals(1, after.value("dpstream_serve_requests_rejected_total", "reason", "malformed"));
+        assertEquals(1, after.value("dpstream_serve_requests_rejected_total", "reason", "too_many_rows"));
+        assertEquals(0, after.value("dpstream_serve_requests_rejected_total", "reason", "body_too_large"));
+        assertEquals(1, after.value("dpstream_serve_snapshots_loaded_total"));
+        assertEquals(0, after.value("dpstream_serve_snapshot_load_failures_total"));
+        assertEquals(3, after.value("dpstream_serve_snapshot_version"));
+        double age = after.value("dpstream_serve_snapshot_age_seconds");
+        double expected = (System.currentTimeMillis() - made.toEpochMilli()) / 1000.0;
+        assertTrue(age >= 30 && age <= expected, "age " + age + " of a snapshot made 30 s before");
+      } finally {
+        serve.stopped.countDown();
+      }
+      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void theMetricsPortMustDifferFromTheServingPort() {
+    var cl = DpstreamCommand.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err));
+    assertEquals(2, cl.execute("serve", "--bootstrap-servers", "x:1", "--model-id", "m",
+        "--port", "9500", "--metrics-port", "9500"));
+    assertTrue(err.toString().contains("--metrics-port"), err.toString());
+  }
+
+  private static int status(HttpClient client, String uri) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(uri)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private static int post(HttpClient client, URI uri, String body) throws Exception {
+    return client.send(HttpRequest.newBuilder(uri)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  private static void awaitStatus(HttpClient client, String uri, int expected) throws Exception {
+    int last = -1;
+    for (int i = 0; i < 300; i++) {
+      last = status(client, uri);
+      if (last == expected) return;
+      Thread.sleep(100);
+    }
+    fail(uri + " answered " + last + ", never " + expected);
+  }
+
+  private static ExpositionText scrape(HttpClient client, String metrics) throws Exception {
+    HttpResponse<String> r = client.send(
+        HttpRequest.newBuilder(URI.create(metrics + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    return ExpositionText.parse(r.body());
+  }
+
+  private static int awaitMetricsPort(StringWriter out) throws InterruptedException {
+    Pattern p = Pattern.compile("metrics on port (\\d+)");
+    for (int i = 0; i < 300; i++) {
+      Matcher m = p.matcher(out.toString());
+      if (m.find()) return Integer.parseInt(m.group(1));
+      Thread.sleep(100);
+    }
+    throw new AssertionError("serve printed no metrics port: " + out);
   }
 
   private static int awaitPort(StringWriter out) throws InterruptedException {

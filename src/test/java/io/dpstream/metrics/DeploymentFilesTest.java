@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.dpstream.avro.BudgetAlertKind;
+import io.dpstream.privacy.AccountantKind;
+import io.dpstream.snapshot.ModelSnapshot;
+import io.dpstream.snapshot.PrivacyStatement;
+import io.dpstream.snapshot.ServingObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,7 +55,7 @@ class DeploymentFilesTest {
         }
       };
 
-  /** Every series name the observers and the gate's lag collector export, once each event has happened. */
+  /** Every series name the observers (gate, trainer, serve, alerts) and the gate's lag collector export, once each event has happened. */
   static Set<String> exportedSeriesNames() {
     PrometheusRegistry registry = new PrometheusRegistry();
     PrometheusGateObserver gate = new PrometheusGateObserver(registry, 8, 1e-6);
@@ -66,6 +71,17 @@ class DeploymentFilesTest {
     trainer.consumerLag(0, 0);
     KafkaConsumerLagCollector.register(registry, "dpstream_gate_consumer_lag_records",
         () -> Map.of(LAG_METRIC.metricName(), LAG_METRIC));
+    PrometheusServingObserver serve = new PrometheusServingObserver(registry);
+    serve.requestAnswered("predict", 200, 0.01);
+    serve.requestRejected(ServingObserver.Rejection.MALFORMED);
+    serve.rowsPredicted(1);
+    ModelSnapshot snapshot = ModelSnapshot.of("m", 1, 1, Instant.now(), "fake:sum:1",
+        new byte[] {1}, new PrivacyStatement(1.0, 1e-6, AccountantKind.PLD, 1.0, 0.01, 1.0, 1));
+    serve.snapshotLoaded(snapshot);
+    serve.snapshotLoadFailed(snapshot);
+    BudgetAlertMetrics alerts = new BudgetAlertMetrics(registry);
+    alerts.alertSeen(BudgetAlertKind.WARNING, Instant.now());
+    alerts.unreadableAlert();
     Set<String> names = new TreeSet<>();
     for (String series : ExpositionText.scrape(registry).samples().keySet())
       names.add(series.replaceFirst("\\{.*", ""));

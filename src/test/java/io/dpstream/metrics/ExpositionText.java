@@ -17,13 +17,13 @@ import java.util.regex.Pattern;
  * A parsed Prometheus text exposition (format 0.0.4): the samples keyed by series, written as
  * {@code name{a="1",b="2"}} with labels sorted by name, and the declared types.
  */
-record ExpositionText(String text, Map<String, Double> samples, Map<String, String> types) {
+public record ExpositionText(String text, Map<String, Double> samples, Map<String, String> types) {
   private static final Pattern SAMPLE =
       Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)(?: \\d+)?$");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   /** Scrapes the registry the way the HTTP endpoint does for a text-format scraper. */
-  static ExpositionText scrape(PrometheusRegistry registry) {
+  public static ExpositionText scrape(PrometheusRegistry registry) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       PrometheusTextFormatWriter.create()
@@ -34,7 +34,7 @@ record ExpositionText(String text, Map<String, Double> samples, Map<String, Stri
     return parse(out.toString(StandardCharsets.UTF_8));
   }
 
-  static ExpositionText parse(String text) {
+  public static ExpositionText parse(String text) {
     Map<String, Double> samples = new LinkedHashMap<>();
     Map<String, String> types = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
@@ -59,14 +59,14 @@ record ExpositionText(String text, Map<String, Double> samples, Map<String, Stri
   }
 
   /** The value of a series, e.g. {@code value("x_total", "outcome", "admitted")}; fails if absent. */
-  double value(String name, String... labelPairs) {
+  public double value(String name, String... labelPairs) {
     String key = key(name, labels(labelPairs));
     Double v = samples.get(key);
     if (v == null) throw new AssertionError("no series " + key + " in:\n" + text);
     return v;
   }
 
-  boolean has(String name, String... labelPairs) {
+  public boolean has(String name, String... labelPairs) {
     return samples.containsKey(key(name, labels(labelPairs)));
   }
 

@@ -2,6 +2,7 @@ package io.dpstream.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,12 +81,17 @@ class SnapshotFollowerTest {
   void aSmallSnapshotRoundTrips() throws Exception {
     String topic = topic("small");
     ModelSnapshot s = TestSnapshots.snapshot("m", 1, 10_000);
-    try (var pub = publisher(topic); var f = follower(topic, "m")) {
+    SnapshotFollower f = follower(topic, "m");
+    try (var pub = publisher(topic)) {
       pub.publish(s);
       assertEquals(s, f.awaitVersion(1, WAIT).orElseThrow());
       assertEquals(s.privacy(), f.latest().orElseThrow().privacy());
       assertEquals(0, f.rejectedVersions());
+      assertTrue(f.running(), "following");
+    } finally {
+      f.close();
     }
+    assertFalse(f.running(), "closed: serve's liveness probe fails");
   }
 
   @Test

@@ -82,6 +82,94 @@ class SnapshotServerTest {
         r.headers().firstValue(SnapshotServer.VERSION_HEADER).orElse(""));
   }
 
+  /** A ServingObserver that records what it hears. */
+  private static final class RecordingObserver implements ServingObserver {
+    final List<String> answered = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Rejection> rejected = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.atomic.AtomicInteger rows = new java.util.concurrent.atomic.AtomicInteger();
+    final List<Long> loaded = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Long> failed = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void requestAnswered(String endpoint, int status, double seconds) {
+      assertTrue(seconds >= 0 && seconds < 60, "latency " + seconds);
+      answered.add(endpoint + " " + status);
+    }
+
+    @Override
+    public void requestRejected(Rejection reason) {
+      rejected.add(reason);
+    }
+
+    @Override
+    public void rowsPredicted(int n) {
+      rows.addAndGet(n);
+    }
+
+    @Override
+    public void snapshotLoaded(ModelSnapshot snapshot) {
+      loaded.add(snapshot.version());
+    }
+
+    @Override
+    public void snapshotLoadFailed(ModelSnapshot snapshot) {
+      failed.add(snapshot.version());
+    }
+  }
+
+  /** Every request is reported with its endpoint and status; every refusal with its reason. */
+  @Test
+  void theObserverHearsEveryRequestRefusalRowAndLoad() throws Exception {
+    RecordingObserver seen = new RecordingObserver();
+    try (SnapshotServer observed = new SnapshotServer(new InetSocketAddress("127.0.0.1", 0),
+        new FakeSnapshotPredictor(), new SnapshotServer.Limits(1000, 5, 2), seen)) {
+      String base = "http://127.0.0.1:" + observed.port();
+      java.util.function.BiFunction<String, String, Integer> post = (path, body) -> {
+        try {
+          return client.send(HttpRequest.newBuilder(URI.create(base + path))
+              .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+              HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      assertEquals(503, post.apply("/predict", "{\"rows\": [[1, 2, 3]]}"));
+      observed.load(snapshot(1, "fake:nonsense:3"));
+      assertEquals(List.of(1L), seen.failed);
+      observed.load(snapshot(2, "fake:sum:3"));
+      observed.load(snapshot(1, "fake:sum:3")); // older: ignored, not reported
+      assertEquals(List.of(2L), seen.loaded);
+      assertEquals(200, post.apply("/predict", "{\"rows\": [[1, 2, 3], [4, 5, 6]]}"));
+      assertEquals(400, post.apply("/predict", "not json"));
+      assertEquals(400, post.apply("/predict", "{\"rows\": [[1, 2]]}"));
+      assertEquals(413, post.apply("/predict", "{\"rows\": [[1, 2, 3]], \"pad\": \""
+          + "x".repeat(1000) + "\"}"));
+      assertEquals(413, post.apply("/predict", "{\"rows\": [" + "[1,2,3],".repeat(5) + "[1,2,3]]}"));
+      assertEquals(500, post.apply("/predict", "{\"rows\": [[666, 0, 0]]}"));
+      assertEquals(405, post.apply("/health", "{}"));
+      assertEquals(404, post.apply("/secret/path", "{}"));
+      assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode());
+
+      assertEquals(List.of(ServingObserver.Rejection.NO_SNAPSHOT,
+          ServingObserver.Rejection.MALFORMED, ServingObserver.Rejection.INVALID_ROW,
+          ServingObserver.Rejection.BODY_TOO_LARGE, ServingObserver.Rejection.TOO_MANY_ROWS,
+          ServingObserver.Rejection.METHOD_NOT_ALLOWED, ServingObserver.Rejection.NOT_FOUND),
+          seen.rejected);
+      assertEquals(2, seen.rows.get(), "only the answered rows");
+      // answers are reported once sent, so the last report may trail the client by a moment
+      List<String> expected = List.of("predict 503", "predict 200", "predict 400", "predict 400",
+          "predict 413", "predict 413", "predict 500", "health 405", "other 404", "health 200");
+      for (int i = 0; i < 100 && seen.answered.size() < expected.size(); i++) Thread.sleep(20);
+      // two request threads: the reports of consecutive requests may swap places
+      assertEquals(expected.stream().sorted().toList(),
+          List.copyOf(seen.answered).stream().sorted().toList());
+      assertTrue(observed.running());
+      observed.close();
+      assertTrue(!observed.running(), "closed");
+    }
+  }
+
   @Test
   void beforeTheFirstSnapshotHealthAndPredictAnswer503() throws Exception {
     HttpResponse<String> health = get("/health");
