@@ -32,6 +32,7 @@ class BoundedRocksDbMemoryTest {
     Properties p = GateStreamsConfig.properties(config);
     assertEquals(BoundedRocksDbMemory.class, p.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG));
     assertEquals(96L << 20, p.get(BoundedRocksDbMemory.TOTAL_BYTES_CONFIG));
+    assertEquals("lz4", p.get(StreamsConfig.producerPrefix("compression.type")));
   }
 
   @Test
