@@ -61,7 +61,9 @@ import org.apache.kafka.streams.Topology;
  * disturbs far less than the wall-clock rates.
  *
  * <p>The step cap is fixed ({@link BudgetPolicy#withStepCap}) so that the figure measures the gate,
- * not the accountant.
+ * not the accountant. With the default cap the close charges every pooled user and writes nothing
+ * per user; with a cap of 1 it exhausts every pooled user at once (a ledger write and entry, an
+ * alert and a pool release each), the close that made the sustained-load run's gate lag.
  */
 public final class GateThroughputBenchmark {
   private static final String PASS_IN = "bench-passthrough-in";
@@ -79,7 +81,8 @@ public final class GateThroughputBenchmark {
       double stepCloseSeconds,
       double stepCloseCpuSeconds,
       double stepCloseCommittedSeconds,
-      long pooledUsers) {
+      long pooledUsers,
+      long usersExhausted) {
     public double ratio() {
       return gateRecordsPerSecond / passthroughRecordsPerSecond;
     }
@@ -99,6 +102,19 @@ public final class GateThroughputBenchmark {
    * @param progress where to report phases (stderr), or null
    */
   public static Result run(long records, int features, long users, java.io.PrintStream progress) throws Exception {
+    return run(records, features, users, DEFAULT_STEP_CAP, progress);
+  }
+
+  /** The default step cap: no user of a run exhausts their budget. */
+  public static final long DEFAULT_STEP_CAP = 1000;
+
+  /**
+   * @param stepCap the budget policy's cap in steps, at least 1: 1 makes the close exhaust every
+   *     pooled user
+   */
+  public static Result run(long records, int features, long users, long stepCap, java.io.PrintStream progress)
+      throws Exception {
+    if (stepCap < 1) throw new IllegalArgumentException("--step-cap must be >= 1");
     if (records < 1) throw new IllegalArgumentException("--records must be >= 1");
     if (features < 1) throw new IllegalArgumentException("--features must be >= 1");
     if (users < 1 || users > records) throw new IllegalArgumentException("--users must be in [1, records]");
@@ -147,7 +163,7 @@ public final class GateThroughputBenchmark {
           };
       Topology gate =
           GateTopology.buildTopology(
-              config, BudgetPolicy.withStepCap(config.privacy().policy(), 1000), observer, SecureRandom::new);
+              config, BudgetPolicy.withStepCap(config.privacy().policy(), stepCap), observer, SecureRandom::new);
       Properties gateProps = GateStreamsConfig.properties(config);
       KafkaStreams gateStreams = new KafkaStreams(gate, gateProps);
       Rate gateRate;
@@ -172,7 +188,7 @@ public final class GateThroughputBenchmark {
       return new Result(
           records, features, users, gateRate.recordsPerSecond(), pass.recordsPerSecond(),
           gateRate.cpuMicrosPerRecord(), pass.cpuMicrosPerRecord(), step.closeSeconds(),
-          (cpuAtClose.get() - cpuBefore) / 1e9, commitSeconds, step.usersPooled());
+          (cpuAtClose.get() - cpuBefore) / 1e9, commitSeconds, step.usersPooled(), step.usersExhausted());
     } finally {
       try (Stream<Path> walk = Files.walk(work)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

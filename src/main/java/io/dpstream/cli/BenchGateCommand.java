@@ -25,32 +25,38 @@ public final class BenchGateCommand implements Callable<Integer> {
   @Option(names = "--users", description = "Distinct users (default: one per record, so the step closes over N users).")
   Long users;
 
+  @Option(
+      names = "--step-cap",
+      defaultValue = "1000",
+      description = "Steps a user may take (default ${DEFAULT-VALUE}: nobody exhausts; 1: the close exhausts every pooled user).")
+  long stepCap;
+
   @Option(names = "--json", description = "Print one JSON object.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
     long u = users == null ? records : users;
-    GateThroughputBenchmark.Result r = GateThroughputBenchmark.run(records, features, u, System.err);
+    GateThroughputBenchmark.Result r = GateThroughputBenchmark.run(records, features, u, stepCap, System.err);
     if (json) {
       System.out.printf(
           Locale.ROOT,
           "{\"gate_records_per_second\":%.1f,\"passthrough_records_per_second\":%.1f,\"ratio\":%.4f,"
               + "\"gate_cpu_us_per_record\":%.2f,\"passthrough_cpu_us_per_record\":%.2f,\"cpu_ratio\":%.4f,"
-              + "\"step_close_seconds\":%.3f,\"step_close_cpu_seconds\":%.3f,\"step_close_committed_seconds\":%.3f,\"pooled_users\":%d,"
+              + "\"step_close_seconds\":%.3f,\"step_close_cpu_seconds\":%.3f,\"step_close_committed_seconds\":%.3f,\"pooled_users\":%d,\"users_exhausted\":%d,"
               + "\"records\":%d,\"features\":%d,\"users\":%d}%n",
           r.gateRecordsPerSecond(), r.passthroughRecordsPerSecond(), r.ratio(),
           r.gateCpuMicrosPerRecord(), r.passthroughCpuMicrosPerRecord(), r.cpuRatio(), r.stepCloseSeconds(),
-          r.stepCloseCpuSeconds(), r.stepCloseCommittedSeconds(), r.pooledUsers(), r.records(), r.features(), r.users());
+          r.stepCloseCpuSeconds(), r.stepCloseCommittedSeconds(), r.pooledUsers(), r.usersExhausted(), r.records(), r.features(), r.users());
     } else {
       System.out.printf(
           Locale.ROOT,
           "gate:         %,.0f records/s (%.1f µs of process CPU per record)%n"
               + "pass-through: %,.0f records/s (%.1f µs of process CPU per record)%nratio:        %.2f (by CPU: %.2f)%n"
-              + "step close:   %.3f s (%.3f s of CPU) over %,d pooled users (%.3f s until its marker was committed)%n",
+              + "step close:   %.3f s (%.3f s of CPU) over %,d pooled users, %,d exhausted (%.3f s until its marker was committed)%n",
           r.gateRecordsPerSecond(), r.gateCpuMicrosPerRecord(), r.passthroughRecordsPerSecond(),
           r.passthroughCpuMicrosPerRecord(), r.ratio(), r.cpuRatio(), r.stepCloseSeconds(),
-          r.stepCloseCpuSeconds(), r.pooledUsers(), r.stepCloseCommittedSeconds());
+          r.stepCloseCpuSeconds(), r.pooledUsers(), r.usersExhausted(), r.stepCloseCommittedSeconds());
     }
     return 0;
   }

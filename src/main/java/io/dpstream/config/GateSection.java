@@ -35,6 +35,9 @@ import java.time.Duration;
  * @param maxEventTimeAhead records whose eventTime lies further than this ahead of the gate's
  *     clock go to the dead-letter topic ({@code event-time-out-of-range}), as do negative event
  *     times; zero = no check of the future
+ * @param rocksdbMemory bytes of native memory all of the gate's RocksDB stores in this process
+ *     share: one block cache (data, index and filter blocks) with the memtables charged to it, at
+ *     least {@link #MIN_ROCKSDB_MEMORY}; see {@code stream.BoundedRocksDbMemory}
  */
 public record GateSection(
     String applicationId,
@@ -53,10 +56,17 @@ public record GateSection(
     int threads,
     int ledgerPublishSteps,
     int maxUserIdBytes,
-    Duration maxEventTimeAhead) {
+    Duration maxEventTimeAhead,
+    long rocksdbMemory) {
 
   /** {@code gate.featureCount} when it was not configured: the gate refuses to start. */
   public static final int FEATURES_NOT_SET = -1;
+
+  /** Default of {@code gate.rocksdbMemory}: 64 MiB. */
+  public static final long DEFAULT_ROCKSDB_MEMORY = 64L << 20;
+
+  /** Smallest {@code gate.rocksdbMemory}: 8 MiB (a few memtables and the index blocks). */
+  public static final long MIN_ROCKSDB_MEMORY = 8L << 20;
 
   public GateSection {
     if (applicationId == null || applicationId.isBlank())
@@ -94,6 +104,9 @@ public record GateSection(
     if (maxEventTimeAhead == null || maxEventTimeAhead.isNegative())
       throw new IllegalArgumentException(
           "gate.maxEventTimeAhead must be >= 0, got " + maxEventTimeAhead);
+    if (rocksdbMemory < MIN_ROCKSDB_MEMORY)
+      throw new IllegalArgumentException(
+          "gate.rocksdbMemory must be at least " + MIN_ROCKSDB_MEMORY + " bytes (8MiB), got " + rocksdbMemory);
   }
 
   /** A copy whose time-triggered steps last {@code period}. */
@@ -101,7 +114,7 @@ public record GateSection(
     return new GateSection(
         applicationId, stepTrigger, period, stepRecords, retentionSteps, retention,
         maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes,
-        stateDir, commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead);
+        stateDir, commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead, rocksdbMemory);
   }
 
   /** A copy keeping its Kafka Streams state (RocksDB) in {@code dir}. */
@@ -109,7 +122,7 @@ public record GateSection(
     return new GateSection(
         applicationId, stepTrigger, stepPeriod, stepRecords, retentionSteps, retention,
         maxRecordsPerUser, recordsPerContribution, featureCount, labelClasses, maxRecordBytes, dir,
-        commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead);
+        commitInterval, threads, ledgerPublishSteps, maxUserIdBytes, maxEventTimeAhead, rocksdbMemory);
   }
 
   static GateSection from(Settings s) {
@@ -130,6 +143,7 @@ public record GateSection(
         s.intValue("gate.threads", 1, 1, 1024),
         s.intValue("gate.ledgerPublishSteps", 10, 1, 1_000_000),
         s.intValue("gate.maxUserIdBytes", 256, 1, Integer.MAX_VALUE),
-        s.duration("gate.maxEventTimeAhead", Duration.ofDays(1)));
+        s.duration("gate.maxEventTimeAhead", Duration.ofDays(1)),
+        s.byteSize("gate.rocksdbMemory", DEFAULT_ROCKSDB_MEMORY, MIN_ROCKSDB_MEMORY, 1L << 40));
   }
 }

@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*(b|kib|mib|gib|tib)?");
 
   private final Map<String, String> file;
   private final Map<String, String> env;
@@ -98,6 +99,36 @@ public final class Settings {
       case "false", "no", "off" -> false;
       default -> throw bad(key, v, "true or false");
     };
+  }
+
+  /**
+   * A size in bytes: a plain integer, or one with a binary unit ({@code 512KiB}, {@code 64MiB},
+   * {@code 1GiB}, {@code 1TiB}; case-insensitive), in {@code [min, max]} bytes.
+   */
+  public long byteSize(String key, long dflt, long min, long max) {
+    String v = raw(key);
+    if (v == null) return dflt;
+    String expected = "a size in bytes in [" + min + ", " + max + "] such as 67108864, 512KiB, 64MiB or 1GiB";
+    Matcher m = BYTE_SIZE.matcher(v.toLowerCase(Locale.ROOT));
+    if (!m.matches()) throw bad(key, v, expected);
+    int shift =
+        switch (m.group(2) == null ? "b" : m.group(2)) {
+          case "kib" -> 10;
+          case "mib" -> 20;
+          case "gib" -> 30;
+          case "tib" -> 40;
+          default -> 0;
+        };
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw bad(key, v, expected);
+    }
+    if (n > (Long.MAX_VALUE >> shift)) throw bad(key, v, expected);
+    n <<= shift;
+    if (n < min || n > max) throw bad(key, v, expected);
+    return n;
   }
 
   /** A duration: {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, {@code 2d}, or ISO-8601. */

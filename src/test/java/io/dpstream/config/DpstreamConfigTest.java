@@ -97,6 +97,9 @@ class DpstreamConfigTest {
         "gate.stepTrigger|hourly|gate.stepTrigger",
         "topics.partitions|many|topics.partitions",
         "kafka.replicationFactor|0|kafka.replicationFactor",
+        "gate.rocksdbMemory|4MiB|gate.rocksdbMemory",
+        "gate.rocksdbMemory|64MB|gate.rocksdbMemory",
+        "gate.rocksdbMemory|-1|gate.rocksdbMemory",
       })
   void badValuesGiveOneLineErrorsNamingTheSetting(String key, String value, String named) {
     var e = assertThrows(IllegalArgumentException.class, () -> DpstreamConfig.of(Map.of(key, value)));
@@ -117,5 +120,14 @@ class DpstreamConfigTest {
     assertEquals(Duration.ofMinutes(5), Settings.parseDuration("5m"));
     assertEquals(Duration.ofSeconds(90), Settings.parseDuration("PT1M30S"));
     assertEquals(Duration.ZERO, Settings.parseDuration("0"));
+  }
+
+  @Test
+  void rocksdbMemoryIsBytesWithOptionalBinaryUnits() {
+    assertEquals(64L << 20, DpstreamConfig.of(Map.of()).gate().rocksdbMemory());
+    assertEquals(256L << 20, DpstreamConfig.of(Map.of("gate.rocksdbMemory", "256MiB")).gate().rocksdbMemory());
+    assertEquals(1L << 30, DpstreamConfig.of(Map.of("gate.rocksdbMemory", "1gib")).gate().rocksdbMemory());
+    assertEquals(
+        16_777_216L, DpstreamConfig.of(Map.of("gate.rocksdbMemory", "16777216")).gate().rocksdbMemory());
   }
 }

@@ -353,4 +353,59 @@ class GateTopologyTest {
       assertEquals(10, g.ledgerEntries().get(0).getLedger().getSteps());
     }
   }
+
+  /**
+   * The gate writes a ledger charged only under its policy from a precomputed table (bytes
+   * compared, nothing decoded) and any other ledger step by step: both must give exactly what
+   * charging the stored ledger with the policy gives, bytes included.
+   */
+  @Test
+  void ledgersOfThisRegimeAndOfAnotherAreChargedExactlyAsThePolicyCharges() {
+    Map<String, String> s =
+        Map.of("gate.ledgerPublishSteps", "2", "privacy.samplingRate", "1", "privacy.noiseMultiplier", "50");
+    try (GateFixture g = new GateFixture(s, 5)) {
+      // bob was charged 3 steps under another (q, σ): a mixed ledger, decided by the Rényi filter.
+      var other = g.config.privacy().policy();
+      var older =
+          io.dpstream.privacy.BudgetPolicy.withStepCap(
+              new io.dpstream.privacy.BudgetPolicyConfig(
+                  other.epsilonCap(), other.delta(), 0.5, 40, other.accountant()),
+              100);
+      io.dpstream.privacy.UserLedger bob = io.dpstream.privacy.UserLedger.EMPTY;
+      for (int i = 0; i < 3; i++) bob = older.charge(bob);
+      g.driver.<String, byte[]>getKeyValueStore(GateTopology.LEDGER_STORE)
+          .put("bob", io.dpstream.privacy.UserLedgerCodec.encode(bob));
+      io.dpstream.privacy.UserLedger alice = io.dpstream.privacy.UserLedger.EMPTY;
+      g.sendValid("alice");
+      g.sendValid("bob");
+      for (int t = 1; t <= 5; t++) {
+        g.closeStep();
+        alice = g.policy.charge(alice);
+        // A pooled user leaves at the policy's step cap, whatever their regime (5 here: at t = 2).
+        if (bob.steps() < 5 && g.policy.mayTakeStep(bob)) bob = g.policy.charge(bob);
+        if (t % 2 == 0 || t == 5) {
+          Map<String, PrivacyLedgerEntry> byUser = new java.util.HashMap<>();
+          for (PrivacyLedgerEntry e : g.ledgerEntries()) byUser.put(e.getUserId(), e);
+          assertEquals(io.dpstream.privacy.UserLedgerCodec.toAvro(alice), byUser.get("alice").getLedger(), "step " + t);
+          assertEquals(alice, g.ledgerOf("alice"), "step " + t);
+          assertArrayEquals(
+              io.dpstream.privacy.UserLedgerCodec.encode(alice),
+              g.driver.<String, byte[]>getKeyValueStore(GateTopology.LEDGER_STORE).get("alice"));
+          assertEquals(bob, g.ledgerOf("bob"), "step " + t);
+          assertEquals(io.dpstream.privacy.BudgetPolicy.MIXED_REGIME, g.ledgerOf("bob").regime());
+        }
+      }
+      assertEquals(5, g.ledgerOf("alice").steps());
+      assertEquals(bob.steps(), g.ledgerOf("bob").steps());
+      assertEquals(5, bob.steps());
+      // alice's next record is dropped on the canonical bytes; bob's is decoded and, his ledger
+      // being mixed, the Rényi filter (not the step cap) admits it again.
+      long admitted = g.observer.admitted.get();
+      g.sendValid("alice");
+      g.sendValid("bob");
+      assertEquals(1, g.observer.droppedForBudget.get());
+      assertEquals(admitted + 1, g.observer.admitted.get());
+      assertTrue(g.policy.mayTakeStep(bob));
+    }
+  }
 }
