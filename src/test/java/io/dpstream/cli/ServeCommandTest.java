@@ -41,15 +41,10 @@ class ServeCommandTest {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
       }
-      var cl = DpstreamCommand.commandLine();
-      StringWriter out = new StringWriter();
-      cl.setOut(new PrintWriter(out));
-      ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
+      try (RunningServe serve = RunningServe.start(
           "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
-          "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
-      try {
-        int port = awaitPort(out);
+          "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1")) {
+        int port = awaitPort(serve.out);
         HttpClient client = HttpClient.newHttpClient();
         URI health = URI.create("http://127.0.0.1:" + port + "/health");
         assertEquals(503, client.send(HttpRequest.newBuilder(health).build(),
@@ -74,10 +69,7 @@ class ServeCommandTest {
         assertEquals(0, body.get("predictions").get(0).get("label").asInt());
         assertEquals(2, body.get("snapshot").get("version").asLong());
         assertEquals(1e-6, body.get("snapshot").get("privacy").get("delta").asDouble());
-      } finally {
-        serve.stopped.countDown();
       }
-      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
     }
   }
 
@@ -93,15 +85,10 @@ class ServeCommandTest {
       }
       java.nio.file.Path config = tmp.resolve("serve.yaml");
       java.nio.file.Files.writeString(config, certs.kafkaYaml(broker, "dpstream-serve", password));
-      var cl = DpstreamCommand.commandLine();
-      StringWriter out = new StringWriter();
-      cl.setOut(new PrintWriter(out));
-      ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
+      try (RunningServe serve = RunningServe.start(
           "--config", config.toString(), "--bootstrap-servers", broker.bootstrapServers("SECURE"),
-          "--model-id", "m", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
-      try {
-        int port = awaitPort(out);
+          "--model-id", "m", "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1")) {
+        int port = awaitPort(serve.out);
         HttpClient client = HttpClient.newHttpClient();
         var privacy = new PrivacyStatement(1.0, 1e-6, AccountantKind.PLD, 2.0, 0.001, 0.5, 7);
         try (var pub = new TransactionalSnapshotPublisher(broker.bootstrapServers(), "serve-tls-test",
@@ -109,10 +96,7 @@ class ServeCommandTest {
           pub.publish(ModelSnapshot.of("m", 1, 7, Instant.now(), "fake:sum:2", new byte[] {1}, privacy));
         }
         awaitVersion(client, URI.create("http://127.0.0.1:" + port + "/health"), 1);
-      } finally {
-        serve.stopped.countDown();
       }
-      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
     }
   }
 
@@ -127,17 +111,12 @@ class ServeCommandTest {
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
       }
-      var cl = DpstreamCommand.commandLine();
-      StringWriter out = new StringWriter();
-      cl.setOut(new PrintWriter(out));
-      ServeCommand serve = cl.getSubcommands().get("serve").getCommand();
-      CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("serve",
+      try (RunningServe serve = RunningServe.start(
           "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
           "--host", "127.0.0.1", "--port", "0", "--max-rows", "2",
-          "--metrics-port", "0", "--metrics-bind", "127.0.0.1"));
-      try {
-        int port = awaitPort(out);
-        int metricsPort = awaitMetricsPort(out);
+          "--metrics-port", "0", "--metrics-bind", "127.0.0.1")) {
+        int port = awaitPort(serve.out);
+        int metricsPort = awaitMetricsPort(serve.out);
         HttpClient client = HttpClient.newHttpClient();
         String metrics = "http://127.0.0.1:" + metricsPort;
         assertEquals(200, status(client, metrics + "/health/live"), "server and follower run");
@@ -183,10 +162,7 @@ class ServeCommandTest {
         double age = after.value("dpstream_serve_snapshot_age_seconds");
         double expected = (System.currentTimeMillis() - made.toEpochMilli()) / 1000.0;
         assertTrue(age >= 30 && age <= expected, "age " + age + " of a snapshot made 30 s before");
-      } finally {
-        serve.stopped.countDown();
       }
-      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
     }
   }
 
@@ -209,6 +185,27 @@ class ServeCommandTest {
     return client.send(HttpRequest.newBuilder(uri)
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** {@code dpstream serve} running in the background; closing it stops it and expects exit 0. */
+  private record RunningServe(StringWriter out, ServeCommand command, CompletableFuture<Integer> exit)
+      implements AutoCloseable {
+    static RunningServe start(String... args) {
+      var cl = DpstreamCommand.commandLine();
+      StringWriter out = new StringWriter();
+      cl.setOut(new PrintWriter(out));
+      ServeCommand command = cl.getSubcommands().get("serve").getCommand();
+      String[] argv = new String[args.length + 1];
+      argv[0] = "serve";
+      System.arraycopy(args, 0, argv, 1, args.length);
+      return new RunningServe(out, command, CompletableFuture.supplyAsync(() -> cl.execute(argv)));
+    }
+
+    @Override
+    public void close() throws Exception {
+      command.stopped.countDown();
+      assertEquals(0, exit.get(30, TimeUnit.SECONDS));
+    }
   }
 
   private static void awaitStatus(HttpClient client, String uri, int expected) throws Exception {

@@ -9,35 +9,14 @@ import io.dpstream.snapshot.ModelSnapshot;
 import io.dpstream.snapshot.PrivacyStatement;
 import io.dpstream.snapshot.ServingObserver.Rejection;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class PrometheusServingObserverTest {
   private static final PrivacyStatement PRIVACY =
       new PrivacyStatement(1.0, 1e-6, AccountantKind.PLD, 2.0, 0.001, 0.5, 7);
 
-  private final AtomicLong nowMillis = new AtomicLong(1_700_000_100_000L);
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(nowMillis.get());
-        }
-      };
+  private final SettableClock clock = new SettableClock(1_700_000_100_000L);
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusServingObserver observer = new PrometheusServingObserver(registry, clock);
 
@@ -96,7 +75,7 @@ class PrometheusServingObserverTest {
 
   @Test
   void theServedVersionAndItsAgeFollowLoadsAndTheClock() {
-    Instant made = Instant.ofEpochMilli(nowMillis.get() - 42_500);
+    Instant made = Instant.ofEpochMilli(clock.millis() - 42_500);
     observer.snapshotLoaded(snapshot(3, made));
     ExpositionText text = ExpositionText.scrape(registry);
     assertEquals(3, text.value("dpstream_serve_snapshot_version"));
@@ -104,16 +83,16 @@ class PrometheusServingObserverTest {
     assertEquals(1, text.value("dpstream_serve_snapshots_loaded_total"));
 
     // the age grows at scrape time while nothing newer is loaded
-    nowMillis.addAndGet(60_000);
+    clock.advance(60_000);
     assertEquals(102.5, ExpositionText.scrape(registry).value("dpstream_serve_snapshot_age_seconds"));
 
     // a failed load counts and leaves the served version alone
-    observer.snapshotLoadFailed(snapshot(4, Instant.ofEpochMilli(nowMillis.get())));
+    observer.snapshotLoadFailed(snapshot(4, Instant.ofEpochMilli(clock.millis())));
     text = ExpositionText.scrape(registry);
     assertEquals(1, text.value("dpstream_serve_snapshot_load_failures_total"));
     assertEquals(3, text.value("dpstream_serve_snapshot_version"));
 
-    observer.snapshotLoaded(snapshot(5, Instant.ofEpochMilli(nowMillis.get() - 1_000)));
+    observer.snapshotLoaded(snapshot(5, Instant.ofEpochMilli(clock.millis() - 1_000)));
     text = ExpositionText.scrape(registry);
     assertEquals(5, text.value("dpstream_serve_snapshot_version"));
     assertEquals(1.0, text.value("dpstream_serve_snapshot_age_seconds"));

@@ -5,33 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class PrometheusTrainerObserverTest {
-  private final AtomicLong nowMillis = new AtomicLong(1_700_000_000_000L);
-  private final Clock clock =
-      new Clock() {
-        @Override
-        public ZoneId getZone() {
-          return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-          return this;
-        }
-
-        @Override
-        public Instant instant() {
-          return Instant.ofEpochMilli(nowMillis.get());
-        }
-      };
+  private final SettableClock clock = new SettableClock(1_700_000_000_000L);
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTrainerObserver observer =
       new PrometheusTrainerObserver(registry, Duration.ofSeconds(30), Duration.ofMinutes(5), clock);
@@ -49,9 +28,9 @@ class PrometheusTrainerObserverTest {
 
   @Test
   void recordsSteps() {
-    nowMillis.addAndGet(12_500);
+    clock.advance(12_500);
     observer.stepTaken(new TrainerStep(41, 250, 0.8, 1.25));
-    nowMillis.addAndGet(30_000);
+    clock.advance(30_000);
     observer.stepTaken(new TrainerStep(42, 263, 1.2, 1.5));
 
     ExpositionText text = ExpositionText.scrape(registry);
