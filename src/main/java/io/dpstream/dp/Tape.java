@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * Records, during one forward pass, each parameterised layer's input and a zero "probe" added to
  * its output (the first such layer's output is its own probe). After {@code backward} of the
- * summed per-example loss, a probe's gradient is dL_i/d(output_i) for every example i: the per-example output gradients the ghost rules need,
- * without autograd ever forming per-example weight gradients (see DESIGN §4).
+ * summed per-example loss, a probe's gradient is dL_i/d(output_i) for every example i: the
+ * per-example output gradients the ghost rules need, without autograd ever forming per-example
+ * weight gradients (see DESIGN §4).
  */
 final class Tape {
 
