@@ -16,7 +16,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * end offsets (last stable offsets) seen when reading started. No consumer group: nothing is
  * committed, so reading never disturbs the pipeline.
  */
-final class CommittedTopic {
+public final class CommittedTopic {
   private CommittedTopic() {}
 
   /**
@@ -55,7 +55,7 @@ final class CommittedTopic {
    * A {@code read_committed} consumer without a group (nothing is ever committed), assigned every
    * partition of {@code topic} and positioned at its beginning. The caller closes it.
    */
-  static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers, String topic, Duration timeout) {
+  public static KafkaConsumer<byte[], byte[]> fromBeginning(String bootstrapServers, String topic, Duration timeout) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

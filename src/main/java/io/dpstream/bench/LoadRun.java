@@ -32,7 +32,6 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -41,7 +40,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -366,17 +364,7 @@ public final class LoadRun {
     final Map<Integer, StepMarker> latest = new HashMap<>();
 
     MarkerTail(String bootstrap) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-      consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> parts =
-          consumer.partitionsFor(Topics.STEP_CONTRIBUTIONS).stream()
-              .map(i -> new TopicPartition(Topics.STEP_CONTRIBUTIONS, i.partition()))
-              .toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
+      consumer = CommittedTopic.fromBeginning(bootstrap, Topics.STEP_CONTRIBUTIONS, Duration.ofSeconds(30));
     }
 
     void poll() {

@@ -4,6 +4,7 @@ import io.dpstream.bench.FaultInjectionRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dpstream bench faults}: the seeded fault-injection run and its four figures. */
@@ -28,17 +29,11 @@ public final class BenchFaultsCommand implements Callable<Integer> {
   @Option(names = "--users", defaultValue = "40", description = "Users in the workload, at least 8 (default ${DEFAULT-VALUE}).")
   int users;
 
-  @Option(names = "--work-dir", paramLabel = "DIR",
-      description = "Where the broker's data, the gate's state and the processes' logs go (default: a new temporary directory).")
-  Path workDir;
+  @Mixin WorkDirOption workDir;
 
   @Override
   public Integer call() throws Exception {
-    // Created by the run, after its settings are checked.
-    Path dir =
-        workDir != null
-            ? workDir
-            : Path.of(System.getProperty("java.io.tmpdir"), "dpstream-faults-" + ProcessHandle.current().pid());
+    Path dir = workDir.orTemporary("faults");
     FaultInjectionRun.Result r =
         FaultInjectionRun.run(new FaultInjectionRun.Settings(seed, kills, dir, users), System.err);
     System.out.println(r.describe());

@@ -4,6 +4,7 @@ import io.dpstream.bench.LoadRun;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code dpstream bench load}: a sustained, bounded load on loopback with memory, lag and outcome checks. */
@@ -30,17 +31,11 @@ public final class BenchLoadCommand implements Callable<Integer> {
   @Option(names = "--sample-seconds", defaultValue = "10", description = "Seconds between samples (default ${DEFAULT-VALUE}).")
   int sampleSeconds;
 
-  @Option(names = "--work-dir", paramLabel = "DIR",
-      description = "Broker data, gate state and process logs (default: a new temporary directory).")
-  Path workDir;
+  @Mixin WorkDirOption workDir;
 
   @Override
   public Integer call() throws Exception {
-    // Created by the run, after its settings are checked.
-    Path dir =
-        workDir != null
-            ? workDir
-            : Path.of(System.getProperty("java.io.tmpdir"), "dpstream-load-" + ProcessHandle.current().pid());
+    Path dir = workDir.orTemporary("load");
     LoadRun.Result r =
         LoadRun.run(new LoadRun.Settings(minutes, rate, users, sampleSeconds, dir), System.err);
     System.out.println(r.describe());

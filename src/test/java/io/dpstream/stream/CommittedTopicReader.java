@@ -1,14 +1,11 @@
 package io.dpstream.stream;
 
+import io.dpstream.bench.CommittedTopic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Reads everything committed to one topic, from the beginning, accumulating across polls. */
 final class CommittedTopicReader implements AutoCloseable {
@@ -16,15 +13,7 @@ final class CommittedTopicReader implements AutoCloseable {
   final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
 
   CommittedTopicReader(String bootstrapServers, String topic) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> parts =
-        consumer.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-    consumer.assign(parts);
-    consumer.seekToBeginning(parts);
+    consumer = CommittedTopic.fromBeginning(bootstrapServers, topic, Duration.ofSeconds(30));
   }
 
   /** Polls once (up to {@code wait}) and returns everything read so far. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dpstream.CapturedLogs;
 import io.dpstream.avro.StepMarker;
-import io.dpstream.avro.StepMessage;
 import io.dpstream.config.DpstreamConfig;
 import io.dpstream.kafka.EmbeddedKafkaBroker;
 import io.dpstream.kafka.TopicProvisioner;
@@ -83,11 +82,11 @@ class GateBadInputIntegrationTest {
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         Map<Integer, StepMarker> latest = new HashMap<>();
-        while (outcomes(latest) < RECORDS) {
-          assertTrue(System.nanoTime() < deadline, "outcomes counted: " + outcomes(latest));
-          latest = latestMarkers(steps.poll(Duration.ofMillis(200)));
+        while (LatestMarkers.outcomes(latest) < RECORDS) {
+          assertTrue(System.nanoTime() < deadline, "outcomes counted: " + LatestMarkers.outcomes(latest));
+          latest = LatestMarkers.of(steps.poll(Duration.ofMillis(200)));
         }
-        assertEquals(RECORDS, outcomes(latest), "exactly one outcome each");
+        assertEquals(RECORDS, LatestMarkers.outcomes(latest), "exactly one outcome each");
         long deadLettered = latest.values().stream().mapToLong(StepMarker::getRecordsDeadLettered).sum();
         var dead = dlq.drain(Duration.ofSeconds(2));
         assertEquals(deadLettered, dead.size());
@@ -110,25 +109,6 @@ class GateBadInputIntegrationTest {
       assertEquals(List.of(), logs.withThrowable().stream().filter(e -> !e.getLoggerName().startsWith("kafka."))
           .map(CapturedLogs::describe).toList(), "stack traces logged");
     }
-  }
-
-  private static Map<Integer, StepMarker> latestMarkers(List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> steps) {
-    Map<Integer, StepMarker> latest = new HashMap<>();
-    Map<Integer, Long> latestStep = new HashMap<>();
-    for (var r : steps) {
-      StepMessage m = GateMessages.stepMessage(r.value());
-      if (m.getBody() instanceof StepMarker marker && m.getStep() >= latestStep.getOrDefault(m.getGatePartition(), -1L)) {
-        latest.put(m.getGatePartition(), marker);
-        latestStep.put(m.getGatePartition(), m.getStep());
-      }
-    }
-    return latest;
-  }
-
-  private static long outcomes(Map<Integer, StepMarker> latest) {
-    return latest.values().stream()
-        .mapToLong(m -> m.getRecordsAdmitted() + m.getRecordsDroppedForBudget() + m.getRecordsDeadLettered())
-        .sum();
   }
 
   private static String header(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r, String name) {

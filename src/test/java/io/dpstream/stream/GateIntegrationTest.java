@@ -111,18 +111,7 @@ class GateIntegrationTest {
 
   /** Sum over partitions of the outcome counts in each partition's latest marker. */
   private static long countedOutcomes(List<ConsumerRecord<byte[], byte[]>> steps) {
-    Map<Integer, StepMarker> latest = new HashMap<>();
-    Map<Integer, Long> latestStep = new HashMap<>();
-    for (var r : steps) {
-      StepMessage m = GateMessages.stepMessage(r.value());
-      if (m.getBody() instanceof StepMarker marker && m.getStep() >= latestStep.getOrDefault(m.getGatePartition(), -1L)) {
-        latest.put(m.getGatePartition(), marker);
-        latestStep.put(m.getGatePartition(), m.getStep());
-      }
-    }
-    return latest.values().stream()
-        .mapToLong(k -> k.getRecordsAdmitted() + k.getRecordsDroppedForBudget() + k.getRecordsDeadLettered())
-        .sum();
+    return LatestMarkers.outcomes(LatestMarkers.of(steps));
   }
 
   private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
