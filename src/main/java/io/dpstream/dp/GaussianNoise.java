@@ -8,7 +8,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
@@ -27,13 +26,14 @@ import javax.crypto.spec.SecretKeySpec;
  * by AES-256-CTR: a cryptographically secure generator seeded anew every step, so one step's
  * noise cannot be predicted from another's nor recovered by searching a seed space. (PyTorch's
  * CPU generator, mt19937, keeps only 32 bits of its seed, which an attacker could enumerate.)
- * The top 24 bits k of each 32-bit word give v = (2k + 1)/2²⁴ − 1, exact in float32 and inside
- * (−1, 1), and z = √2·erfinv(v) is computed on the model's device (inverse-CDF sampling).
- * Samples are discretised and |z| ≤ 5.4; the floating-point attacks of Mironov 2012 are not
- * addressed, as in other float32 DP-SGD libraries.
+ * 22 bits j of each 32-bit word give v = (2j + 1)/2²² − 1, exact in float32 and inside (−1, 1)
+ * (see {@link #uniformOpen}), and z = √2·erfinv(v) is computed on the model's device
+ * (inverse-CDF sampling). Samples are discretised and |z| ≤ 5.2; the floating-point attacks of
+ * Mironov 2012 are not addressed, as in other float32 DP-SGD libraries.
  *
- * <p>The noise does not depend on data, so a daemon thread prepares the next step's noise on the
- * device while the current step runs; a step only adds it. {@link #close()} stops the thread.
+ * <p>The noise does not depend on data, so a daemon thread draws a step's noise on the device
+ * while the step computes its clipped sum; the step then only adds it. {@link #close()} stops the
+ * thread.
  */
 final class GaussianNoise implements AutoCloseable {
   private final SecureRandom seeds;
@@ -46,12 +46,16 @@ final class GaussianNoise implements AutoCloseable {
   /** Key-stream chunk: 4 KiB, see {@link #keyStream}. */
   private static final int CHUNK_WORDS = 1024;
   private static final byte[] ZERO_CHUNK = new byte[4 * CHUNK_WORDS];
-  private static final VarHandle LITTLE_ENDIAN_INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  /** Words of the key stream in the byte order of the float32 arrays they become. */
+  private static final VarHandle NATIVE_INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.nativeOrder());
+  /** Float32 bits of 2 + 2⁻²² (exponent of [2, 4), lowest mantissa bit set). */
+  private static final int TWO_PLUS_ODD = 0x40000001;
+  /** The 22 mantissa bits of a word that {@link #floatBits} keeps: all but the lowest. */
+  private static final int RANDOM_MANTISSA = 0x007FFFFE;
   // used by the producer thread only (draws never overlap)
   private final StagingBuffers staging = new StagingBuffers();
   private final byte[] chunkBytes = new byte[4 * CHUNK_WORDS];
-  private final float[] chunkFloats = new float[CHUNK_WORDS];
   /**
    * On the CPU, the uniforms' native array, kept from draw to draw (4 bytes per coordinate). A
    * fresh multi-megabyte array per draw costs about as much as the draw itself: the pages are
@@ -59,7 +63,7 @@ final class GaussianNoise implements AutoCloseable {
    * fresh array, 2.3 ms reusing one).
    */
   private NDArray uniformArray;
-  private FloatBuffer uniformTarget;
+  private ByteBuffer uniformTarget;
   private CompletableFuture<NDArray> prepared;
   private long preparedSize = -1;
   private double preparedStd = Double.NaN;
@@ -102,9 +106,10 @@ final class GaussianNoise implements AutoCloseable {
   }
 
   /**
-   * Starts drawing the next step's noise on the background thread, from a fresh key, unless a
-   * draw of this size and std is already waiting. The trainer calls it when a step's own arrays
-   * are released, so that the draw's working memory does not add to the step's.
+   * Starts drawing a step's noise on the background thread, from a fresh key, unless a draw of
+   * this size and std is already waiting (one left by a step that failed before adding it: never
+   * used, so still fresh). The trainer calls it when a step starts, so that the draw runs while
+   * the step computes its clipped sum, and collects it with {@link #next}.
    */
   synchronized void prepare(long size, double std) {
     if (prepared != null) {
@@ -130,14 +135,21 @@ final class GaussianNoise implements AutoCloseable {
   }
 
   /**
-   * Maps a random 32-bit word to a uniform value in the open interval (−1, 1): an odd multiple of
-   * 2⁻²⁴, from its top 24 bits. The integer 2k + 1 − 2²⁴ has magnitude below 2²⁴, so it and the
-   * result are exact in float32. (Computing (2k + 1)·2⁻²⁴ − 1 in float32 instead rounds 2²⁵ − 1 up to
-   * 2²⁵, giving exactly 1, where erfinv is infinite: about one coordinate in 2²⁴.)
+   * Maps a random 32-bit word to a uniform value in the open interval (−1, 1): f − 3, where f is the
+   * float32 with the exponent of [2, 4), 22 mantissa bits j from the word and the lowest mantissa
+   * bit set, f = 2 + (2j + 1)·2⁻²². So v = (2j + 1)/2²² − 1, an odd multiple of 2⁻²², exact in
+   * float32 (Sterbenz), symmetric (the complement of a word gives −v) and never ±1, where erfinv
+   * is infinite. Built from bits rather than by converting an integer to float, so that the
+   * per-word work is two integer operations, which the JIT vectorises; the subtraction of 3 is one
+   * pass on the device.
    */
   static float uniformOpen(int word) {
-    int k = word >>> 8;
-    return (2 * k + 1 - (1 << 24)) * 0x1p-24f;
+    return Float.intBitsToFloat(floatBits(word)) - 3f;
+  }
+
+  /** The float32 bits of f ∈ (2, 4) for a random word, see {@link #uniformOpen}. */
+  static int floatBits(int word) {
+    return (word & RANDOM_MANTISSA) | TWO_PLUS_ODD;
   }
 
   /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
@@ -157,7 +169,7 @@ final class GaussianNoise implements AutoCloseable {
     // elsewhere they go through a reused direct buffer and are copied to the device.
     boolean cpu = m.getDevice().equals(ai.djl.Device.cpu());
     NDArray uniform;
-    FloatBuffer target;
+    ByteBuffer target;
     ByteBuffer memory = null;
     if (cpu) {
       if (uniformArray == null || uniformArray.size() != n) {
@@ -165,7 +177,7 @@ final class GaussianNoise implements AutoCloseable {
           uniformArray.close();
         }
         uniformArray = m.create(new Shape(n), DataType.FLOAT32);
-        uniformTarget = uniformArray.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        uniformTarget = uniformArray.toByteBuffer(true);
       }
       uniform = uniformArray;
       target = uniformTarget;
@@ -173,18 +185,18 @@ final class GaussianNoise implements AutoCloseable {
     } else {
       uniform = null;
       memory = staging.direct("uniform", 4 * n);
-      target = memory.order(ByteOrder.nativeOrder()).asFloatBuffer();
+      target = memory.duplicate();
     }
     for (int done = 0; done < n; done += CHUNK_WORDS) {
       int words = Math.min(CHUNK_WORDS, n - done);
       keyStream(aes, 4 * words);
-      toUniforms(chunkBytes, chunkFloats, words);
-      target.put(chunkFloats, 0, words);
+      toFloatBits(chunkBytes, words);
+      target.put(chunkBytes, 0, 4 * words);
     }
     if (!cpu) {
       uniform = m.create(memory, new Shape(n), DataType.FLOAT32);
     }
-    NDArray z = uniform.erfinv().muli((float) (Math.sqrt(2.0) * std));
+    NDArray z = uniform.subi(3f).erfinv().muli((float) (Math.sqrt(2.0) * std));
     if (!cpu) {
       uniform.close();
     }
@@ -192,13 +204,13 @@ final class GaussianNoise implements AutoCloseable {
   }
 
   /**
-   * {@link #uniformOpen} of each little-endian word of {@code bytes}. A method of its own, called
-   * once per chunk, so that the JIT compiles it as a whole after a few steps instead of compiling
-   * the per-step draw's loop on stack replacement.
+   * {@link #floatBits} of each word of {@code bytes}, in place. A method of its own, called once
+   * per chunk, so that the JIT compiles (and vectorises) it as a whole after a few steps instead
+   * of compiling the per-step draw's loop on stack replacement.
    */
-  private static void toUniforms(byte[] bytes, float[] out, int words) {
+  private static void toFloatBits(byte[] bytes, int words) {
     for (int i = 0; i < words; i++) {
-      out[i] = uniformOpen((int) LITTLE_ENDIAN_INT.get(bytes, 4 * i));
+      NATIVE_INT.set(bytes, 4 * i, floatBits((int) NATIVE_INT.get(bytes, 4 * i)));
     }
   }
 

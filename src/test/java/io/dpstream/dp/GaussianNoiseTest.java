@@ -87,13 +87,22 @@ class GaussianNoiseTest {
 
   @Test
   void everyRandomWordMapsStrictlyInsideMinusOneToOne() {
-    // The extreme words once mapped to exactly 1 (float rounding), where erfinv is infinite.
+    // Extreme words once mapped to exactly 1 (float rounding), where erfinv is infinite.
     for (int word : new int[] {0, -1, 0xFFFFFF00, 0x000000FF, 0x80000000, 0x7FFFFFFF}) {
       float v = GaussianNoise.uniformOpen(word);
       assertTrue(v > -1f && v < 1f, Integer.toHexString(word) + " -> " + v);
     }
-    assertEquals(1f - 0x1p-24f, GaussianNoise.uniformOpen(-1));
-    assertEquals(-1f + 0x1p-24f, GaussianNoise.uniformOpen(0));
-    assertEquals(-GaussianNoise.uniformOpen(0xFFFFFF00), GaussianNoise.uniformOpen(0x000000FF));
+    assertEquals(1f - 0x1p-22f, GaussianNoise.uniformOpen(-1));
+    assertEquals(-1f + 0x1p-22f, GaussianNoise.uniformOpen(0));
+    // symmetric: the complement of a word maps to the opposite value, exactly
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < 10_000; i++) {
+      int word = r.nextInt();
+      assertEquals(-GaussianNoise.uniformOpen(~word), GaussianNoise.uniformOpen(word));
+      // an odd multiple of 2^-22: exact, and never 0 or ±1
+      float scaled = GaussianNoise.uniformOpen(word) * 0x1p22f;
+      assertEquals(Math.rint(scaled), scaled);
+      assertEquals(1, Math.floorMod((long) scaled, 2));
+    }
   }
 }
