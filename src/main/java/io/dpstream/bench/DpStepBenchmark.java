@@ -25,15 +25,17 @@ import java.util.Random;
  *
  * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
  * first alternated too) so both see the same machine load, threads and JIT state; examples per
- * second at the median step time of each kind. A DP step's time runs until its background work
- * (the next step's noise) is done too: that work is part of the step's cost, and left running it
- * would slow the non-private step measured next. Beside wall time, the mean process CPU time per step
+ * second at the median step time of each kind. A DP step's time includes its noise draw, which
+ * runs on the trainer's noise thread while the step computes its clipped sum (and the bench waits
+ * for any background work before the next step). With one intra-op thread that draw uses a
+ * second core the non-private step leaves idle: compare each kind at the thread count where it
+ * runs best, as well as at equal counts. Beside wall time, the mean process CPU time per step
  * (all threads: PyTorch's, the noise thread, the JVM's) is recorded: on a shared machine it is
  * the steadier measure of how much work a step is.
  *
  * <p>Memory ({@link #peakTrainingMemory}): one kind of step alone in a fresh process, as the peak
  * resident set (VmHWM, Linux) minus the resident set just before the trainer is built: the model,
- * its optimiser state and gradients, prepared noise and the step's working memory. The caller
+ * its optimiser state and gradients, the noise and the step's working memory. The caller
  * runs it with the JVM heap pre-touched and glibc's {@code MALLOC_MMAP_THRESHOLD_} low, so that
  * neither heap growth nor allocator caching is counted.
  */
@@ -52,9 +54,9 @@ public final class DpStepBenchmark {
   /**
    * Measured figures (memory -1 when not measured).
    *
-   * @param dpExamplesPerSecond per step, each DP step charged for its background noise draw
+   * @param dpExamplesPerSecond per step, each DP step including its noise draw
    * @param dpSustainedExamplesPerSecond over blocks of back-to-back DP steps, as training runs
-   *     them: the next step's noise is drawn while that step computes
+   *     them
    * @param plainSustainedExamplesPerSecond over blocks of back-to-back non-private steps
    */
   public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
@@ -133,12 +135,10 @@ public final class DpStepBenchmark {
   /**
    * Examples per second of DP and of non-private training run as training runs: blocks of
    * {@link #BLOCK} back-to-back steps of one kind, the kinds alternating block by block (and which
-   * goes first alternating too), each at its median block time. A DP block waits at its end for
-   * the noise its last step started drawing, so every block is charged for exactly its own steps'
-   * noise; inside the block each draw overlaps the next step's gradient computation, which is how
-   * {@link DpTrainer} runs continuously. Where the engine uses one intra-op thread, the draw thus
-   * uses a second core that the non-private step leaves idle: compare with the per-step figures,
-   * and with both at two threads, before reading a sustained ratio as a like-for-like figure.
+   * goes first alternating too), each at its median block time. Each DP step draws its own noise
+   * while it computes its clipped sum, as in per-step mode; what differs is that steps follow each
+   * other without the other kind's step in between, as when {@link DpTrainer} runs
+   * continuously.
    *
    * @return {dp, plain} examples per second
    */

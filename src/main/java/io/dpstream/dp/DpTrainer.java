@@ -131,6 +131,11 @@ public final class DpTrainer implements AutoCloseable {
     ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
+    if (noiseStd() > 0) {
+      // the noise does not depend on the data: it is drawn on the noise thread while this
+      // thread computes the clipped sum
+      noise.prepare(parameterCount(), noiseStd());
+    }
     GhostClipper.ClippedSum clipped;
     try (NDManager step = manager.newSubManager()) {
       try (NDManager pass = step.newSubManager()) {
@@ -140,10 +145,6 @@ public final class DpTrainer implements AutoCloseable {
       }
       List<NDArray> gradient = addNoise(clipped.sums(), step);
       optimizer.update(gradient, lr, stepsTaken + 1, step);
-    }
-    if (noiseStd() > 0) {
-      // the next step's noise is drawn in the background once this step's arrays are freed
-      noise.prepare(parameterCount(), noiseStd());
     }
     stepsTaken++;
     return new StepResult(stepsTaken, lr, sampled.size(), records, clipped.clippedFraction(),
@@ -336,9 +337,10 @@ public final class DpTrainer implements AutoCloseable {
   }
 
   /**
-   * Waits until work this trainer does in the background for its next step (drawing that step's
-   * noise) is finished. Never needed for correctness; a benchmark calls it so that the DP step is
-   * charged for all its work and no background work overlaps what is measured next.
+   * Waits until work this trainer started in the background (a step's noise draw) is finished.
+   * A step waits for its own draw before it returns, so this matters only after a step that
+   * failed part-way; a benchmark calls it so that no background work overlaps what it measures
+   * next.
    */
   public void awaitBackgroundWork() {
     noise.awaitPrepared();
