@@ -22,8 +22,8 @@ final class EmbeddingGhostRule implements GhostRule<Layers.Embedding> {
     for (Tape.Tap tap : taps) {
       NDArray part;
       if (layout.singleRecord()) {
-        NDArray w = layout.exampleWeight;
-        part = UserLayout.rowSquaredNorms(tap.outputGradient()).muli(w).muli(w);
+        NDArray perRecord = UserLayout.rowSquaredNorms(tap.outputGradient());
+        part = layout.timesWeightSquaredInPlace(perRecord);
       } else {
         NDArray ow = UserLayout.scaleRows(tap.outputGradient(), layout.exampleWeight);
         NDArray op = layout.padded(ow);

@@ -20,9 +20,12 @@ final class GhostClipper {
   record ClippedSum(List<NDArray> sums, double clippedFraction, double meanLoss) {}
 
   private final DpModel model;
+  private final Scalars scalars;
 
+  /** @param model its parameters' manager also owns the clipper's constants */
   GhostClipper(DpModel model) {
     this.model = model;
+    this.scalars = new Scalars(model.parameters.get(0).array().getManager());
   }
 
   /**
@@ -56,18 +59,19 @@ final class GhostClipper {
     }
     // The Gram-matrix sums can come out a rounding error below zero for a user whose gradient is
     // (nearly) zero; sqrt would then give NaN and poison the whole step.
-    NDArray norms = normSquared.maximum(0f).sqrt();
-    NDArray clipFactor = norms.add(1e-6).pow(-1).mul(clipNorm).minimum(1f);
-    NDArray userScale = sumScale == 1 ? clipFactor : clipFactor.mul((float) sumScale);
-    NDArray exampleScale = layout.toExamples(userScale).mul(layout.exampleWeight);
+    NDArray norms = normSquared.maximum(scalars.of(0)).sqrt();
+    // s·min(1, C/(‖g‖ + 1e-6)) = min(s, s·C/(‖g‖ + 1e-6)): the factor and the sum's scale at once
+    NDArray userScale = norms.add(scalars.of(1e-6)).pow(scalars.of(-1))
+        .muli(scalars.of(clipNorm * sumScale)).minimum(scalars.of(sumScale));
+    NDArray exampleScale = layout.weighted(layout.toExamples(userScale));
     List<NDArray> sums = new ArrayList<>();
     for (GhostRule.UserGradients g : prepared) {
       sums.addAll(g.clippedSum(userScale, exampleScale));
     }
-    double clipped = StagingBuffers.scalar(norms.gt(clipNorm).sum()) / layout.users;
+    NDArray overClip = norms.gt(scalars.of(clipNorm));
+    double clipped = StagingBuffers.scalar(overClip.sum()) / layout.users;
     double meanLoss =
-        StagingBuffers.scalar(perExampleLoss.stopGradient().mul(layout.exampleWeight).sum())
-            / layout.users;
+        StagingBuffers.scalar(layout.weighted(perExampleLoss.stopGradient()).sum()) / layout.users;
     return new ClippedSum(sums, clipped, meanLoss);
   }
 }

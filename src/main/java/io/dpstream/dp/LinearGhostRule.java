@@ -19,9 +19,10 @@ final class LinearGhostRule implements GhostRule<Layers.Linear> {
     NDArray o = tap.outputGradient();
     NDArray normSquared;
     if (layout.singleRecord()) {
-      NDArray w = layout.exampleWeight;
-      normSquared = UserLayout.rowSquaredNorms(a).addi(1)
-          .muli(UserLayout.rowSquaredNorms(o)).muli(w).muli(w);
+      // (‖a‖² + 1)·‖o‖² as ‖a‖²·‖o‖² + ‖o‖²: array operands only (see Scalars)
+      NDArray oo = UserLayout.rowSquaredNorms(o);
+      NDArray perRecord = UserLayout.rowSquaredNorms(a).muli(oo).addi(oo);
+      normSquared = layout.timesWeightSquaredInPlace(perRecord);
     } else {
       NDArray ow = UserLayout.scaleRows(o, layout.exampleWeight);
       NDArray ap = layout.padded(a);

@@ -34,7 +34,7 @@ final class MaterializedGradients implements GhostRule.UserGradients {
       normSquared = normSquared == null ? sq : normSquared.addi(sq);
     }
     if (perExample) {
-      normSquared.muli(layout.exampleWeight).muli(layout.exampleWeight);
+      layout.timesWeightSquaredInPlace(normSquared);
     }
   }
 

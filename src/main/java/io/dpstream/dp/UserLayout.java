@@ -22,11 +22,14 @@ final class UserLayout {
   /** (U·M) int64 index into the examples, or N for a padding slot. */
   final NDArray padIndex;
   private final boolean singleRecord;
+  /** Every example's weight in {@link #exampleWeight} is 1 (one record per user, weight 1). */
+  private final boolean unitWeights;
   /** Every user has maxRecords records: padding is the identity and (N, ...) reshapes to (U, M, ...). */
   private final boolean uniform;
 
   private UserLayout(int users, int examples, int maxRecords, NDArray exampleWeight,
-      NDArray exampleUser, NDArray padIndex, boolean singleRecord) {
+      NDArray exampleUser, NDArray padIndex, boolean singleRecord, boolean unitWeights) {
+    this.unitWeights = unitWeights;
     this.uniform = examples == users * maxRecords;
     this.users = users;
     this.examples = examples;
@@ -49,6 +52,7 @@ final class UserLayout {
     long[] user = new long[n];
     long[] pad = new long[u * maxRecords];
     int i = 0;
+    boolean unit = true;
     for (int k = 0; k < u; k++) {
       List<Example> ex = sampled.get(k).examples();
       for (int r = 0; r < maxRecords; r++) {
@@ -56,18 +60,32 @@ final class UserLayout {
       }
       for (Example e : ex) {
         weight[i] = e.weight() / ex.size();
+        unit &= weight[i] == 1f;
         user[i] = k;
         i++;
       }
     }
     return new UserLayout(u, n, maxRecords, staging.floats(m, "weight", weight, new Shape(n)),
         staging.longs(m, "user", user, new Shape(n)), staging.longs(m, "pad", pad, new Shape(pad.length)),
-        maxRecords == 1);
+        maxRecords == 1, unit);
   }
 
   /** True when every user has exactly one record: example i is user i and cross terms vanish. */
   boolean singleRecord() {
     return singleRecord;
+  }
+
+  /** (N) {@code perExample}·w, w the example weights; {@code perExample} itself when all are 1. */
+  NDArray weighted(NDArray perExample) {
+    return unitWeights ? perExample : perExample.mul(exampleWeight);
+  }
+
+  /**
+   * (N) {@code perExample}·w², in place: a single-record user's squared norm is w² times that of
+   * the record's gradient. Nothing to do when all weights are 1.
+   */
+  NDArray timesWeightSquaredInPlace(NDArray perExample) {
+    return unitWeights ? perExample : perExample.muli(exampleWeight).muli(exampleWeight);
   }
 
   /** (N, ...) per-example rows to (U, M, ...) with zero rows in padding slots. */
