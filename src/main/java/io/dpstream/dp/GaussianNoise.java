@@ -55,6 +55,7 @@ final class GaussianNoise implements AutoCloseable {
   private static final int RANDOM_MANTISSA = 0x007FFFFE;
   // used by the producer thread only (draws never overlap)
   private final StagingBuffers staging = new StagingBuffers();
+  private final Scalars constants;
   private final byte[] chunkBytes = new byte[4 * CHUNK_WORDS];
   /**
    * On the CPU, the uniforms' native array, kept from draw to draw (4 bytes per coordinate). A
@@ -76,6 +77,7 @@ final class GaussianNoise implements AutoCloseable {
   GaussianNoise(NDManager parent, SecureRandom seeds) {
     this.seeds = seeds;
     this.holder = parent.newSubManager();
+    this.constants = new Scalars(holder);
   }
 
   /**
@@ -196,7 +198,7 @@ final class GaussianNoise implements AutoCloseable {
     if (!cpu) {
       uniform = m.create(memory, new Shape(n), DataType.FLOAT32);
     }
-    NDArray z = uniform.subi(3f).erfinv().muli((float) (Math.sqrt(2.0) * std));
+    NDArray z = uniform.subi(constants.of(3)).erfinv().muli(constants.of(Math.sqrt(2.0) * std));
     if (!cpu) {
       uniform.close();
     }
