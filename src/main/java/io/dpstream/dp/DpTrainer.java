@@ -35,6 +35,7 @@ public final class DpTrainer implements AutoCloseable {
   private final GhostClipper clipper;
   private final GaussianNoise noise;
   private final StagingBuffers staging = new StagingBuffers();
+  private final long parameterCount;
   private long stepsTaken;
 
   private DpTrainer(ModelSpec spec, DpSgdConfig config) {
@@ -50,6 +51,8 @@ public final class DpTrainer implements AutoCloseable {
     this.optimizer = ParameterOptimizer.create(config.optimizer(), model.parameters, manager);
     this.clipper = new GhostClipper(model);
     this.noise = new GaussianNoise(manager);
+    // fixed by the spec; each array's size is a call into the engine, so counted once
+    this.parameterCount = model.parameters.stream().mapToLong(p -> p.array().size()).sum();
   }
 
   /**
@@ -117,7 +120,7 @@ public final class DpTrainer implements AutoCloseable {
 
   /** Number of trainable scalars. */
   public long parameterCount() {
-    return model.parameters.stream().mapToLong(p -> p.array().size()).sum();
+    return parameterCount;
   }
 
   /**
