@@ -59,7 +59,7 @@ final class GaussianNoise implements AutoCloseable {
   private static final int TWO_PLUS_ODD = 0x40000001;
   /** The 22 mantissa bits of a word that {@link #floatBits} keeps: all but the lowest. */
   private static final int RANDOM_MANTISSA = 0x007FFFFE;
-  // used by the producer thread only (draws never overlap)
+  // used by one draw at a time (draws never overlap)
   private final StagingBuffers staging = new StagingBuffers();
   private final Scalars constants;
   private final byte[] chunkBytes = new byte[4 * CHUNK_WORDS];
@@ -165,7 +165,10 @@ final class GaussianNoise implements AutoCloseable {
     return (word & RANDOM_MANTISSA) | TWO_PLUS_ODD;
   }
 
-  /** Noise from a fresh key, owned by {@code m}; runs on the producer thread only. */
+  /**
+   * Noise from a fresh key, owned by {@code m}: on the producer thread, or on the caller's for a
+   * draw {@link #next} makes itself (never two at once).
+   */
   private NDArray draw(NDManager m, long size, double std) {
     ThreadGradMode.offOutsideCollectors();
     int n = Math.toIntExact(size);
