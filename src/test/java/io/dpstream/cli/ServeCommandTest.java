@@ -38,9 +38,7 @@ class ServeCommandTest {
   @Test
   void serveAnswersWithEachNewVersion() throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary()) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
-      }
+      createSnapshotTopic(broker);
       try (RunningServe serve = RunningServe.start(
           "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
           "--host", "127.0.0.1", "--port", "0", "--metrics-port", "0", "--metrics-bind", "127.0.0.1")) {
@@ -80,9 +78,7 @@ class ServeCommandTest {
     io.dpstream.kafka.TestCertificates certs = io.dpstream.kafka.TestCertificates.generate(tmp);
     String password = "serve-" + java.util.UUID.randomUUID();
     try (EmbeddedKafkaBroker broker = certs.startSaslSslBroker("dpstream-serve", password)) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
-      }
+      createSnapshotTopic(broker);
       java.nio.file.Path config = tmp.resolve("serve.yaml");
       java.nio.file.Files.writeString(config, certs.kafkaYaml(broker, "dpstream-serve", password));
       try (RunningServe serve = RunningServe.start(
@@ -108,9 +104,7 @@ class ServeCommandTest {
   @Test
   void serveExposesMetricsAndFlipsReadyOnceASnapshotIsServed() throws Exception {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startTemporary()) {
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-        SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
-      }
+      createSnapshotTopic(broker);
       try (RunningServe serve = RunningServe.start(
           "--bootstrap-servers", broker.bootstrapServers(), "--model-id", "m",
           "--host", "127.0.0.1", "--port", "0", "--max-rows", "2",
@@ -174,6 +168,12 @@ class ServeCommandTest {
     assertEquals(2, cl.execute("serve", "--bootstrap-servers", "x:1", "--model-id", "m",
         "--port", "9500", "--metrics-port", "9500"));
     assertTrue(err.toString().contains("--metrics-port"), err.toString());
+  }
+
+  private static void createSnapshotTopic(EmbeddedKafkaBroker broker) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+      SnapshotTopic.ensure(admin, Topics.MODEL_SNAPSHOTS, 1, (short) 1);
+    }
   }
 
   private static int status(HttpClient client, String uri) throws Exception {
