@@ -227,23 +227,22 @@ class ServeCommandTest {
   }
 
   private static int awaitMetricsPort(StringWriter out) throws InterruptedException {
-    Pattern p = Pattern.compile("metrics on port (\\d+)");
-    for (int i = 0; i < 300; i++) {
-      Matcher m = p.matcher(out.toString());
-      if (m.find()) return Integer.parseInt(m.group(1));
-      Thread.sleep(100);
-    }
-    throw new AssertionError("serve printed no metrics port: " + out);
+    return awaitPrinted(out, Pattern.compile("metrics on port (\\d+)"), "metrics port");
   }
 
   private static int awaitPort(StringWriter out) throws InterruptedException {
-    Pattern p = Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)");
+    return awaitPrinted(out, Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)"), "address");
+  }
+
+  /** The port in the first match of {@code p} in serve's output, waiting up to 30 s for it. */
+  private static int awaitPrinted(StringWriter out, Pattern p, String what)
+      throws InterruptedException {
     for (int i = 0; i < 300; i++) {
       Matcher m = p.matcher(out.toString());
       if (m.find()) return Integer.parseInt(m.group(1));
       Thread.sleep(100);
     }
-    throw new AssertionError("serve printed no address: " + out);
+    throw new AssertionError("serve printed no " + what + ": " + out);
   }
 
   private static void awaitVersion(HttpClient client, URI health, long version) throws Exception {
