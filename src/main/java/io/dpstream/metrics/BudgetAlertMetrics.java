@@ -61,9 +61,11 @@ public final class BudgetAlertMetrics {
    *     old alerts ({@code --from-beginning}) never moves it backwards
    */
   public void alertSeen(BudgetAlertKind kind, Instant time) {
-    seen.labelValues(label(Objects.requireNonNull(kind, "kind"))).inc();
+    String label = label(Objects.requireNonNull(kind, "kind"));
     long millis = Objects.requireNonNull(time, "time").toEpochMilli();
+    // the time first: a scrape that sees the alert counted must also see its time
     latestMillis.accumulateAndGet(millis, Math::max);
+    seen.labelValues(label).inc();
   }
 
   /** A record on the topic could not be decoded and was skipped. */
