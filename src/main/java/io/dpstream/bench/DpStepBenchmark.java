@@ -25,11 +25,12 @@ import java.util.Random;
  *
  * <p>Throughput ({@link #run}): both trainers in one process, steps alternated (and which goes
  * first alternated too) so both see the same machine load, threads and JIT state; examples per
- * second at the median step time of each kind. A DP step's time includes its noise draw, which
- * runs on the trainer's noise thread while the step computes its clipped sum (and the bench waits
- * for any background work before the next step). With one intra-op thread that draw uses a
- * second core the non-private step leaves idle: compare each kind at the thread count where it
- * runs best, as well as at equal counts. Beside wall time, the mean process CPU time per step
+ * second at the median step time of each kind. A DP step's time includes its noise draw: on the
+ * trainer's noise thread while the step computes its clipped sum where the intra-op threads leave
+ * a core free (the bench waits for any background work before the next step), else on the
+ * step's own thread. With one intra-op thread on two cores that draw uses a core the non-private
+ * step leaves idle: compare each kind at the thread count where it runs best, as well as at equal
+ * counts. Beside wall time, the mean process CPU time per step
  * (all threads: PyTorch's, the noise thread, the JVM's) is recorded: on a shared machine it is
  * the steadier measure of how much work a step is.
  *

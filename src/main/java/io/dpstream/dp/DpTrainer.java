@@ -40,6 +40,7 @@ public final class DpTrainer implements AutoCloseable {
 
   private DpTrainer(ModelSpec spec, DpSgdConfig config) {
     Device device = config.device().resolve();
+    NativeHeapReuse.enable(device);
     this.manager = NDManager.newBaseManager(device);
     try {
       this.model = DpModel.build(spec, manager, config.seed());
@@ -135,8 +136,8 @@ public final class DpTrainer implements AutoCloseable {
     double lr = learningRate();
     int records = checkRecords(sampled);
     if (noiseStd() > 0) {
-      // the noise does not depend on the data: it is drawn on the noise thread while this
-      // thread computes the clipped sum
+      // the noise does not depend on the data: where a core is free for it, it is drawn on the
+      // noise thread while this thread computes the clipped sum (else addNoise draws it)
       noise.prepare(parameterCount(), noiseStd());
     }
     GhostClipper.ClippedSum clipped;

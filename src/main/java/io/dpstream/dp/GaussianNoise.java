@@ -1,9 +1,11 @@
 package io.dpstream.dp;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,12 +34,14 @@ import javax.crypto.spec.SecretKeySpec;
  * (inverse-CDF sampling). Samples are discretised and |z| ≤ 5.2; the floating-point attacks of
  * Mironov 2012 are not addressed, as in other float32 DP-SGD libraries.
  *
- * <p>The noise does not depend on data, so a daemon thread draws a step's noise on the device
- * while the step computes its clipped sum; the step then only adds it (small draws are made on
- * the step's own thread). {@link #close()} stops the thread.
+ * <p>The noise does not depend on data, so where a core is free for it a daemon thread draws a
+ * step's noise on the device while the step computes its clipped sum, and the step then only adds
+ * it. Small draws, and every draw where PyTorch's threads already use every core, are made on the
+ * step's own thread (see {@link #coreFreeForDraw}). {@link #close()} stops the thread.
  */
 final class GaussianNoise implements AutoCloseable {
   private final SecureRandom seeds;
+  private final Predicate<Device> backgroundPays;
   private final NDManager holder;
   private final ExecutorService producer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "dp-noise");
@@ -62,7 +67,9 @@ final class GaussianNoise implements AutoCloseable {
   // used by one draw at a time (draws never overlap)
   private final StagingBuffers staging = new StagingBuffers();
   private final Scalars constants;
-  private final byte[] chunkBytes = new byte[4 * CHUNK_WORDS];
+  private final byte[] chunk = new byte[4 * CHUNK_WORDS];
+  /** AES-256-CTR, keyed afresh for every draw (looking up the algorithm costs about 0.1 ms). */
+  private final Cipher aes;
   /**
    * On the CPU, the uniforms' native array, kept from draw to draw (4 bytes per coordinate). A
    * fresh multi-megabyte array per draw costs about as much as the draw itself: the pages are
@@ -77,11 +84,21 @@ final class GaussianNoise implements AutoCloseable {
 
   /** @param parent manager on the model's device; noise waits in a child of it */
   GaussianNoise(NDManager parent) {
-    this(parent, new SecureRandom());
+    this(parent, new SecureRandom(), GaussianNoise::coreFreeForDraw);
   }
 
-  GaussianNoise(NDManager parent, SecureRandom seeds) {
+  /**
+   * @param seeds source of each draw's key
+   * @param backgroundPays whether {@link #prepare} may draw in the background on this device
+   */
+  GaussianNoise(NDManager parent, SecureRandom seeds, Predicate<Device> backgroundPays) {
     this.seeds = seeds;
+    this.backgroundPays = backgroundPays;
+    try {
+      this.aes = Cipher.getInstance("AES/CTR/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR is not available in this JVM", e);
+    }
     this.holder = parent.newSubManager();
     this.constants = new Scalars(holder);
   }
@@ -117,12 +134,12 @@ final class GaussianNoise implements AutoCloseable {
   /**
    * Starts drawing a step's noise on the background thread, from a fresh key, unless a draw of
    * this size and std is already waiting (one left by a step that failed before adding it: never
-   * used, so still fresh) or the draw is smaller than {@link #BACKGROUND_FROM}, which {@link
-   * #next} then makes on the calling thread. The trainer calls it when a step starts, so that the
+   * used, so still fresh), the draw is smaller than {@link #BACKGROUND_FROM} or no core is free
+   * for it: {@link #next} then makes it on the calling thread. The trainer calls it when a step starts, so that the
    * draw runs while the step computes its clipped sum, and collects it with {@link #next}.
    */
   synchronized void prepare(long size, double std) {
-    if (size < BACKGROUND_FROM) {
+    if (size < BACKGROUND_FROM || !backgroundPays.test(holder.getDevice())) {
       return; // drawn by next() on the calling thread
     }
     if (prepared != null) {
@@ -134,6 +151,21 @@ final class GaussianNoise implements AutoCloseable {
     preparedSize = size;
     preparedStd = std;
     prepared = CompletableFuture.supplyAsync(() -> draw(holder, size, std), producer);
+  }
+
+  /**
+   * Whether a draw in the background has a core of its own: always on an accelerator, whose host
+   * thread only writes the key stream; on the CPU, when PyTorch's intra-op threads leave a core
+   * free. Where they do not, a concurrent draw preempts them in the middle of their parallel
+   * regions, each of which waits for its slowest thread, and the draw's own OpenMP team keeps
+   * spinning after it. Measured on the 2-core CPU machine with two intra-op threads, {@code
+   * mlp:784-1000-10}, batch 256: DP steps took 19 to 26 ms with the draw in the background and 14
+   * to 16 ms with it on the step's thread, and the non-private steps run between them 15 to 22 ms
+   * against 11 to 12.
+   */
+  static boolean coreFreeForDraw(Device device) {
+    return !device.equals(Device.cpu())
+        || JniUtils.getNumThreads() < Runtime.getRuntime().availableProcessors();
   }
 
   private static NDArray await(CompletableFuture<NDArray> draw) {
@@ -174,19 +206,16 @@ final class GaussianNoise implements AutoCloseable {
     int n = Math.toIntExact(size);
     byte[] key = new byte[32];
     seeds.nextBytes(key);
-    Cipher aes;
     try {
-      aes = Cipher.getInstance("AES/CTR/NoPadding");
       aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR is not available in this JVM", e);
+      throw new IllegalStateException("AES-CTR rejected a 256-bit key", e);
     }
     // On the CPU the uniforms are written straight into the kept native array's memory;
     // elsewhere they go through a reused direct buffer and are copied to the device.
-    boolean cpu = m.getDevice().equals(ai.djl.Device.cpu());
-    NDArray uniform;
+    boolean cpu = m.getDevice().equals(Device.cpu());
+    NDArray uniform = null;
     ByteBuffer target;
-    ByteBuffer memory = null;
     if (cpu) {
       if (uniformArray == null || uniformArray.size() != n) {
         if (uniformArray != null) {
@@ -197,20 +226,17 @@ final class GaussianNoise implements AutoCloseable {
       }
       uniform = uniformArray;
       target = uniformTarget;
-      target.clear();
     } else {
-      uniform = null;
-      memory = staging.direct("uniform", 4 * n);
-      target = memory.duplicate();
+      target = staging.direct("uniform", 4 * n);
     }
     for (int done = 0; done < n; done += CHUNK_WORDS) {
       int words = Math.min(CHUNK_WORDS, n - done);
-      keyStream(aes, 4 * words);
-      toFloatBits(chunkBytes, words);
-      target.put(chunkBytes, 0, 4 * words);
+      keyStream(4 * words);
+      toFloatBits(chunk, words);
+      target.put(4 * done, chunk, 0, 4 * words);
     }
     if (!cpu) {
-      uniform = m.create(memory, new Shape(n), DataType.FLOAT32);
+      uniform = m.create(target, new Shape(n), DataType.FLOAT32);
     }
     NDArray z = uniform.subi(constants.of(3)).erfinv().muli(constants.of(Math.sqrt(2.0) * std));
     if (!cpu) {
@@ -231,14 +257,14 @@ final class GaussianNoise implements AutoCloseable {
   }
 
   /**
-   * The next {@code bytes} bytes of the AES-CTR key stream into {@link #chunkBytes}. Small chunks
-   * on purpose: the JIT replaces CounterMode's loop with its AES-NI stub only in compiled callers,
+   * The next {@code bytes} bytes of the AES-CTR key stream into {@link #chunk}. Small chunks on
+   * purpose: the JIT replaces CounterMode's loop with its AES-NI stub only in compiled callers,
    * which one multi-megabyte call per step never produces (measured: about 10 ms for 3.2 MB
    * through the Java loop, 0.5 ms once the stub is used).
    */
-  private void keyStream(Cipher aes, int bytes) {
+  private void keyStream(int bytes) {
     try {
-      int written = aes.update(ZERO_CHUNK, 0, bytes, chunkBytes, 0);
+      int written = aes.update(ZERO_CHUNK, 0, bytes, chunk, 0);
       if (written != bytes) {
         throw new IllegalStateException("AES-CTR returned " + written + " of " + bytes + " bytes");
       }

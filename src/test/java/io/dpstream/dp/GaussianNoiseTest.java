@@ -1,9 +1,11 @@
 package io.dpstream.dp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import org.apache.commons.math3.distribution.NormalDistribution;
 import org.apache.commons.math3.stat.inference.KolmogorovSmirnovTest;
@@ -60,6 +62,46 @@ class GaussianNoiseTest {
       }
       assertTrue(equal < 5, equal + " equal coordinates");
     }
+  }
+
+  /**
+   * A draw made in the background (where a core is free for it) and one made on the caller's
+   * thread are the same function of the key: equal keys give equal noise, and the background draw
+   * is the one {@code next} hands out.
+   */
+  @Test
+  void backgroundAndCallerDrawsAgree() throws Exception {
+    int n = (int) GaussianNoise.BACKGROUND_FROM + 4099;
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] background;
+      float[] inline;
+      try (GaussianNoise noise = new GaussianNoise(m, seeded(11), d -> true)) {
+        noise.prepare(n, 0.5);
+        background = noise.next(n, 0.5, m).toFloatArray();
+      }
+      try (GaussianNoise noise = new GaussianNoise(m, seeded(11), d -> false)) {
+        noise.prepare(n, 0.5); // no core free: drawn by next()
+        inline = noise.next(n, 0.5, m).toFloatArray();
+      }
+      assertArrayEquals(background, inline);
+      float[] other;
+      try (GaussianNoise noise = new GaussianNoise(m, seeded(12), d -> true)) {
+        noise.prepare(n, 0.5);
+        other = noise.next(n, 0.5, m).toFloatArray();
+      }
+      int equal = 0;
+      for (int i = 0; i < n; i++) {
+        equal += other[i] == inline[i] ? 1 : 0;
+      }
+      assertTrue(equal < 5, equal + " equal coordinates from different keys");
+    }
+  }
+
+  /** A SecureRandom whose output is fixed by {@code seed}, to draw the same key twice. */
+  private static SecureRandom seeded(long seed) throws Exception {
+    SecureRandom r = SecureRandom.getInstance("SHA1PRNG");
+    r.setSeed(seed);
+    return r;
   }
 
   /**
