@@ -16,9 +16,9 @@ import ai.djl.ndarray.types.Shape;
  * MiB on 64-bit systems) and the trim threshold to twice that (mallopt(3), "M_MMAP_THRESHOLD").
  * Left alone, they settle near the size of a step's largest array (3.1 MiB for a 784×1000 weight):
  * a step then grows the heap by a few such arrays and the next free trims it again, and every page
- * of the regrown heap is a page fault (about 3 µs each on the 2-core CPU machine; 600 to 3,000 per
- * step of {@code mlp:784-1000-10}, a quarter or more of the step's time, and the main cause of
- * ±20% run-to-run spread). Mapping and freeing one array just under 32 MiB once, before training,
+ * of the regrown heap is a page fault (about 3 µs each on the 2-core CPU machine; 200 to 1,800 per
+ * step of {@code mlp:784-1000-10}, up to a third of the step's time, and a main cause of the
+ * run-to-run spread). Mapping and freeing one array just under 32 MiB once, before training,
  * raises both thresholds to their maximum: arrays under 32 MiB then come from the heap, and up to
  * 64 MiB of free heap is kept for the next step (measured: about 100 faults per step, either kind).
  *
