@@ -59,12 +59,17 @@ public final class DpStepBenchmark {
    * @param dpSustainedExamplesPerSecond over blocks of back-to-back DP steps, as training runs
    *     them
    * @param plainSustainedExamplesPerSecond over blocks of back-to-back non-private steps
+   * @param dpPageFaultsPerStep the process's minor page faults per DP step (mean; -1 unknown)
+   * @param cpuStealFraction share of the machine's CPU time the hypervisor gave to other guests
+   *     during the per-step measurement (-1 unknown): above a few percent, the figures are
+   *     unsettled
    */
   public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
       double dpMedianStepMillis, double plainMedianStepMillis, double dpMeanCpuMillis,
       double plainMeanCpuMillis, double dpSustainedExamplesPerSecond,
       double plainSustainedExamplesPerSecond, long dpPeakMemoryBytes, long plainPeakMemoryBytes,
-      long parameters) {
+      long parameters, double dpPageFaultsPerStep, double plainPageFaultsPerStep,
+      double cpuStealFraction) {
     public double ratio() {
       return dpExamplesPerSecond / plainExamplesPerSecond;
     }
@@ -76,7 +81,8 @@ public final class DpStepBenchmark {
     public Result withMemory(long dp, long plain) {
       return new Result(dpExamplesPerSecond, plainExamplesPerSecond, dpMedianStepMillis,
           plainMedianStepMillis, dpMeanCpuMillis, plainMeanCpuMillis,
-          dpSustainedExamplesPerSecond, plainSustainedExamplesPerSecond, dp, plain, parameters);
+          dpSustainedExamplesPerSecond, plainSustainedExamplesPerSecond, dp, plain, parameters,
+          dpPageFaultsPerStep, plainPageFaultsPerStep, cpuStealFraction);
     }
   }
 
@@ -104,12 +110,16 @@ public final class DpStepBenchmark {
       long[] plainNanos = new long[s.steps()];
       long[] dpCpu = new long[s.steps()];
       long[] plainCpu = new long[s.steps()];
+      long[] dpFaults = new long[s.steps()];
+      long[] plainFaults = new long[s.steps()];
+      KernelCounters.CpuTime machineBefore = KernelCounters.cpuTime();
       for (int i = 0; i < s.steps(); i++) {
         List<UserExamples> users = batches.get(i % batches.size());
         // alternate which goes first so neither always runs on a warm cache
         boolean dpFirst = i % 2 == 0;
         for (int k = 0; k < 2; k++) {
           boolean isDp = (k == 0) == dpFirst;
+          long f0 = KernelCounters.minorFaults();
           long c0 = processCpuNanos();
           long t0 = System.nanoTime();
           if (isDp) {
@@ -120,16 +130,20 @@ public final class DpStepBenchmark {
           }
           long t1 = System.nanoTime();
           long c1 = processCpuNanos();
+          long f1 = KernelCounters.minorFaults();
           (isDp ? dpNanos : plainNanos)[i] = t1 - t0;
           (isDp ? dpCpu : plainCpu)[i] = c1 - c0;
+          (isDp ? dpFaults : plainFaults)[i] = f0 < 0 || f1 < 0 ? -1 : f1 - f0;
         }
       }
+      double steal = KernelCounters.cpuTime().stealFractionSince(machineBefore);
       double[] sustained = sustained(dp, plain, batches, Math.max(3, s.steps() / BLOCK), examples);
       // the median step: robust to other processes' bursts on a shared machine
       return new Result(
           examples / (median(dpNanos) / 1e9), examples / (median(plainNanos) / 1e9),
           median(dpNanos) / 1e6, median(plainNanos) / 1e6, mean(dpCpu) / 1e6,
-          mean(plainCpu) / 1e6, sustained[0], sustained[1], -1, -1, dp.parameterCount());
+          mean(plainCpu) / 1e6, sustained[0], sustained[1], -1, -1, dp.parameterCount(),
+          meanOrUnknown(dpFaults), meanOrUnknown(plainFaults), steal);
     }
   }
 
@@ -217,6 +231,11 @@ public final class DpStepBenchmark {
   /** The mean: the process CPU clock ticks in jiffies (10 ms), too coarse for a median. */
   private static double mean(long[] v) {
     return Arrays.stream(v).average().orElse(Double.NaN);
+  }
+
+  /** The mean, or -1 when any value is unknown (-1). */
+  private static double meanOrUnknown(long[] v) {
+    return Arrays.stream(v).anyMatch(x -> x < 0) ? -1 : mean(v);
   }
 
   private static double median(long[] v) {

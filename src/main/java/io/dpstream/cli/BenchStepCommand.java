@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
 final class BenchStepCommand implements Callable<Integer> {
 
   static final String MMAP_THRESHOLD = "MALLOC_MMAP_THRESHOLD_";
+  /** CPU steal above which the figures are flagged as unsettled (on stderr). */
+  static final double STEAL_WARNING = 0.05;
 
   @Option(names = "--model", required = true,
       description = "Model spec, e.g. mlp:784-1000-10, logreg:784-10, cnn:mnist, or JSON.")
@@ -82,7 +84,9 @@ final class BenchStepCommand implements Callable<Integer> {
               + "\"plain_step_cpu_ms_mean\":%.2f,\"dp_peak_memory_bytes\":%d,"
               + "\"plain_peak_memory_bytes\":%d,\"memory_ratio\":%.3f,"
               + "\"dp_sustained_examples_per_second\":%.1f,"
-              + "\"plain_sustained_examples_per_second\":%.1f,\"sustained_ratio\":%.3f}%n",
+              + "\"plain_sustained_examples_per_second\":%.1f,\"sustained_ratio\":%.3f,"
+              + "\"dp_page_faults_per_step\":%.1f,\"plain_page_faults_per_step\":%.1f,"
+              + "\"cpu_steal_fraction\":%.3f}%n",
           model.replace("\"", "\\\""), batch, recordsPerUser, steps, device,
           threads == null ? "null" : threads.toString(), omp, r.parameters(),
           r.dpExamplesPerSecond(), r.plainExamplesPerSecond(), r.ratio(), r.dpMedianStepMillis(),
@@ -90,18 +94,25 @@ final class BenchStepCommand implements Callable<Integer> {
           r.dpPeakMemoryBytes(), r.plainPeakMemoryBytes(),
           r.dpPeakMemoryBytes() / (double) r.plainPeakMemoryBytes(),
           r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
-          r.sustainedRatio());
+          r.sustainedRatio(), r.dpPageFaultsPerStep(), r.plainPageFaultsPerStep(),
+          r.cpuStealFraction());
     } else {
       System.out.printf(Locale.ROOT, "%s batch %d x %d records: DP %.0f ex/s (%.1f ms, CPU %.1f ms),"
               + " plain %.0f ex/s (%.1f ms, CPU %.1f ms), ratio %.3f; peak training memory DP %.1f"
               + " MiB, plain %.1f MiB; back-to-back steps: DP %.0f ex/s, plain %.0f ex/s, ratio"
-              + " %.3f%n",
+              + " %.3f; page faults per step DP %.0f, plain %.0f; CPU steal %.1f%%%n",
           model, batch, recordsPerUser, r.dpExamplesPerSecond(), r.dpMedianStepMillis(),
           r.dpMeanCpuMillis(), r.plainExamplesPerSecond(), r.plainMedianStepMillis(),
           r.plainMeanCpuMillis(), r.ratio(),
           r.dpPeakMemoryBytes() / 1048576.0, r.plainPeakMemoryBytes() / 1048576.0,
           r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
-          r.sustainedRatio());
+          r.sustainedRatio(), r.dpPageFaultsPerStep(), r.plainPageFaultsPerStep(),
+          100 * r.cpuStealFraction());
+    }
+    if (r.cpuStealFraction() > STEAL_WARNING) {
+      System.err.printf(Locale.ROOT, "warning: the hypervisor gave %.0f%% of this machine's CPU"
+          + " time to other guests during the run; these figures are not settled%n",
+          100 * r.cpuStealFraction());
     }
     return 0;
   }

@@ -32,7 +32,8 @@ class BenchStepCommandTest {
     for (String field : new String[] {"dp_examples_per_second", "plain_examples_per_second",
         "ratio", "dp_step_cpu_ms_mean", "plain_step_cpu_ms_mean", "dp_peak_memory_bytes",
         "plain_peak_memory_bytes", "dp_sustained_examples_per_second",
-        "plain_sustained_examples_per_second", "sustained_ratio"}) {
+        "plain_sustained_examples_per_second", "sustained_ratio", "dp_page_faults_per_step",
+        "plain_page_faults_per_step", "cpu_steal_fraction"}) {
       assertTrue(json.has(field), field + " in " + json);
     }
     assertTrue(json.get("dp_examples_per_second").asDouble() > 0);
@@ -42,6 +43,10 @@ class BenchStepCommandTest {
     assertEquals(json.get("dp_examples_per_second").asDouble()
         / json.get("plain_examples_per_second").asDouble(), json.get("ratio").asDouble(), 1e-2);
     assertTrue(json.get("dp_sustained_examples_per_second").asDouble() > 0);
+    // -1 only where /proc is missing; a fraction otherwise
+    double steal = json.get("cpu_steal_fraction").asDouble();
+    assertTrue(steal == -1 || (steal >= 0 && steal <= 1), "cpu_steal_fraction " + steal);
+    assertTrue(json.get("dp_page_faults_per_step").asDouble() >= -1);
     assertEquals(json.get("dp_sustained_examples_per_second").asDouble()
             / json.get("plain_sustained_examples_per_second").asDouble(),
         json.get("sustained_ratio").asDouble(), 1e-2);
