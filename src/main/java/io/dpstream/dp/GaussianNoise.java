@@ -135,8 +135,9 @@ final class GaussianNoise implements AutoCloseable {
    * Starts drawing a step's noise on the background thread, from a fresh key, unless a draw of
    * this size and std is already waiting (one left by a step that failed before adding it: never
    * used, so still fresh), the draw is smaller than {@link #BACKGROUND_FROM} or no core is free
-   * for it: {@link #next} then makes it on the calling thread. The trainer calls it when a step starts, so that the
-   * draw runs while the step computes its clipped sum, and collects it with {@link #next}.
+   * for it: {@link #next} then makes it on the calling thread. The trainer calls it when a step
+   * starts, so that the draw runs while the step computes its clipped sum, and collects it with
+   * {@link #next}.
    */
   synchronized void prepare(long size, double std) {
     if (size < BACKGROUND_FROM || !backgroundPays.test(holder.getDevice())) {
