@@ -60,6 +60,7 @@ public final class DpStepBenchmark {
    *     them
    * @param plainSustainedExamplesPerSecond over blocks of back-to-back non-private steps
    * @param dpPageFaultsPerStep the process's minor page faults per DP step (mean; -1 unknown)
+   * @param plainPageFaultsPerStep the same per non-private step
    * @param cpuStealFraction share of the machine's CPU time the hypervisor gave to other guests
    *     during the per-step measurement (-1 unknown): above a few percent, the figures are
    *     unsettled
