@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -54,6 +55,9 @@ final class GaussianNoise implements AutoCloseable {
    * 2-core CPU machine), drawing costs about 4 ns per coordinate.
    */
   static final long BACKGROUND_FROM = 32_768;
+  /** Key-stream calls of {@link #warmKeyStream}. */
+  private static final int WARM_CALLS = 20_000;
+  private static final AtomicBoolean KEY_STREAM_WARMED = new AtomicBoolean();
   /** Key-stream chunk: 4 KiB, see {@link #keyStream}. */
   private static final int CHUNK_WORDS = 1024;
   private static final byte[] ZERO_CHUNK = new byte[4 * CHUNK_WORDS];
@@ -101,6 +105,33 @@ final class GaussianNoise implements AutoCloseable {
     }
     this.holder = parent.newSubManager();
     this.constants = new Scalars(holder);
+    if (KEY_STREAM_WARMED.compareAndSet(false, true)) {
+      producer.execute(GaussianNoise::warmKeyStream);
+    }
+  }
+
+  /**
+   * Runs AES-CTR on one block {@link #WARM_CALLS} times with a throwaway key, once per process on
+   * the noise thread, so that the JIT compiles the key stream's path to its AES-NI stub before
+   * training needs it. A small model's draw makes only a few key-stream calls (8 for 7,850
+   * coordinates), so the path would stay interpreted for thousands of steps: measured on the 2-core
+   * CPU machine, those 8 calls took 0.19 ms per draw before compilation and 0.007 ms after, the
+   * whole draw 0.32 against 0.11 ms. The warm-up costs about 0.2 s of the noise thread's time at
+   * start-up (fewer calls, 8,000 or 12,000, did not get the path compiled).
+   */
+  private static void warmKeyStream() {
+    try {
+      Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
+      aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "AES"),
+          new IvParameterSpec(new byte[16]));
+      byte[] block = new byte[16];
+      // stops early when close() interrupts the thread
+      for (int i = 0; i < WARM_CALLS && !Thread.currentThread().isInterrupted(); i++) {
+        aes.update(ZERO_CHUNK, 0, block.length, block, 0);
+      }
+    } catch (GeneralSecurityException e) {
+      // nothing to warm; the first draw reports AES-CTR missing
+    }
   }
 
   /**
