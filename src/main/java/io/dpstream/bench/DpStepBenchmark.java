@@ -9,11 +9,7 @@ import io.dpstream.dp.LearningRateSchedule;
 import io.dpstream.dp.ModelSpec;
 import io.dpstream.dp.OptimizerConfig;
 import io.dpstream.dp.UserExamples;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -202,7 +198,7 @@ public final class DpStepBenchmark {
     try (DpTrainer warm = DpTrainer.create(ModelSpec.parse("logreg:2-2"), config.withMaxRecordsPerUser(1))) {
       warm.step(List.of());
     }
-    long baseline = ResidentMemory.resetPeakAndRead();
+    long baseline = KernelCounters.resetPeakResidentBytes();
     try (DpTrainer t = DpTrainer.create(s.spec(), config)) {
       for (int i = 0; i < s.warmup() + s.steps(); i++) {
         if (dp) {
@@ -211,7 +207,7 @@ public final class DpStepBenchmark {
           t.nonPrivateStep(batches.get(i % batches.size()));
         }
       }
-      return Math.max(0, ResidentMemory.peak() - baseline);
+      return Math.max(0, KernelCounters.peakResidentBytes() - baseline);
     }
   }
 
@@ -273,41 +269,5 @@ public final class DpStepBenchmark {
       out.add(new UserExamples("user-" + u, ex));
     }
     return out;
-  }
-
-  /** The process's resident memory from /proc/self (Linux); zeros elsewhere. */
-  static final class ResidentMemory {
-    private static final Path STATUS = Path.of("/proc/self/status");
-    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
-
-    private ResidentMemory() {}
-
-    /** Resets VmHWM to the current RSS and returns the RSS in bytes. */
-    static long resetPeakAndRead() {
-      try {
-        Files.writeString(CLEAR_REFS, "5", StandardCharsets.US_ASCII);
-      } catch (IOException | RuntimeException e) {
-        return 0;
-      }
-      return field("VmRSS:");
-    }
-
-    /** VmHWM in bytes. */
-    static long peak() {
-      return field("VmHWM:");
-    }
-
-    private static long field(String name) {
-      try {
-        for (String line : Files.readAllLines(STATUS)) {
-          if (line.startsWith(name)) {
-            return Long.parseLong(line.substring(name.length()).replace("kB", "").strip()) * 1024;
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        return 0;
-      }
-      return 0;
-    }
   }
 }

@@ -1,18 +1,22 @@
 package io.dpstream.bench;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Two counters of the Linux kernel that explain much of a CPU benchmark's spread on a virtual
- * machine: the process's minor page faults (memory it touches for the first time since the
- * allocator handed it back) and the machine's steal time (time the hypervisor ran other guests on
- * its CPUs). Both read -1 where /proc is unavailable.
+ * What the Linux kernel counts for the benchmarks, from /proc: the process's resident memory and
+ * its peak; and two counters that explain much of a CPU benchmark's spread on a virtual machine,
+ * the process's minor page faults (memory it touches for the first time since the allocator
+ * handed it back) and the machine's steal time (time the hypervisor ran other guests on its CPUs).
+ * Memory reads 0 and the counters -1 where /proc is unavailable.
  */
 final class KernelCounters {
   private static final Path SELF_STAT = Path.of("/proc/self/stat");
   private static final Path STAT = Path.of("/proc/stat");
+  private static final Path STATUS = Path.of("/proc/self/status");
+  private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
 
   private KernelCounters() {}
 
@@ -50,5 +54,33 @@ final class KernelCounters {
     } catch (IOException | RuntimeException e) {
       return new CpuTime(-1, -1);
     }
+  }
+
+  /** Resets the peak resident set (VmHWM) to the current one and returns that, in bytes. */
+  static long resetPeakResidentBytes() {
+    try {
+      Files.writeString(CLEAR_REFS, "5", StandardCharsets.US_ASCII);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return statusBytes("VmRSS:");
+  }
+
+  /** The peak resident set (VmHWM) in bytes. */
+  static long peakResidentBytes() {
+    return statusBytes("VmHWM:");
+  }
+
+  private static long statusBytes(String name) {
+    try {
+      for (String line : Files.readAllLines(STATUS)) {
+        if (line.startsWith(name)) {
+          return Long.parseLong(line.substring(name.length()).replace("kB", "").strip()) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+    return 0;
   }
 }

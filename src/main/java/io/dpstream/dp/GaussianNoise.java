@@ -98,11 +98,7 @@ final class GaussianNoise implements AutoCloseable {
   GaussianNoise(NDManager parent, SecureRandom seeds, Predicate<Device> backgroundPays) {
     this.seeds = seeds;
     this.backgroundPays = backgroundPays;
-    try {
-      this.aes = Cipher.getInstance("AES/CTR/NoPadding");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR is not available in this JVM", e);
-    }
+    this.aes = newKeyStream();
     this.holder = parent.newSubManager();
     this.constants = new Scalars(holder);
     if (KEY_STREAM_WARMED.compareAndSet(false, true)) {
@@ -117,20 +113,37 @@ final class GaussianNoise implements AutoCloseable {
    * coordinates), so the path would stay interpreted for thousands of steps: measured on the 2-core
    * CPU machine, those 8 calls took 0.19 ms per draw before compilation and 0.007 ms after, the
    * whole draw 0.32 against 0.11 ms. The warm-up costs about 0.2 s of the noise thread's time at
-   * start-up (fewer calls, 8,000 or 12,000, did not get the path compiled).
+   * start-up (fewer calls, 8,000 or 12,000, did not get the path compiled); a background draw
+   * asked for meanwhile waits behind it, once.
    */
   private static void warmKeyStream() {
-    try {
-      Cipher aes = Cipher.getInstance("AES/CTR/NoPadding");
-      aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(new byte[32], "AES"),
-          new IvParameterSpec(new byte[16]));
-      byte[] block = new byte[16];
-      // stops early when close() interrupts the thread
-      for (int i = 0; i < WARM_CALLS && !Thread.currentThread().isInterrupted(); i++) {
+    Cipher aes = newKeyStream();
+    rekey(aes, new byte[32]);
+    byte[] block = new byte[16];
+    // stops early when close() interrupts the thread
+    for (int i = 0; i < WARM_CALLS && !Thread.currentThread().isInterrupted(); i++) {
+      try {
         aes.update(ZERO_CHUNK, 0, block.length, block, 0);
+      } catch (GeneralSecurityException e) {
+        return; // a draw reports it
       }
+    }
+  }
+
+  private static Cipher newKeyStream() {
+    try {
+      return Cipher.getInstance("AES/CTR/NoPadding");
     } catch (GeneralSecurityException e) {
-      // nothing to warm; the first draw reports AES-CTR missing
+      throw new IllegalStateException("AES-CTR is not available in this JVM", e);
+    }
+  }
+
+  /** Starts {@code aes}'s key stream afresh from a 256-bit key, counter 0. */
+  private static void rekey(Cipher aes, byte[] key) {
+    try {
+      aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-CTR rejected a 256-bit key", e);
     }
   }
 
@@ -238,11 +251,7 @@ final class GaussianNoise implements AutoCloseable {
     int n = Math.toIntExact(size);
     byte[] key = new byte[32];
     seeds.nextBytes(key);
-    try {
-      aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR rejected a 256-bit key", e);
-    }
+    rekey(aes, key);
     // On the CPU the uniforms are written straight into the kept native array's memory;
     // elsewhere they go through a reused direct buffer and are copied to the device.
     boolean cpu = m.getDevice().equals(Device.cpu());
