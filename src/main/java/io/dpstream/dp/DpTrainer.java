@@ -17,9 +17,11 @@ import java.util.Map;
  * <p>{@link #step(List)} takes the users Poisson-sampled for one step (possibly none) and runs the
  * phases {@link #clipAndAccumulate clip and accumulate} (per-user clipping with ghost norms),
  * {@link #addNoise add noise} N(0, σ²C²·I), divide by the configured expected batch size B, then
- * the optimiser. The division is not a pass of its own: it is folded into the clipping factors
- * and the noise's standard deviation (σC/B), which gives the same distribution. An empty step still adds noise and updates the model: the
- * privacy analysis charges every step.
+ * the optimiser. Neither the division nor the noise's scale is a pass of its own: the step works
+ * in the unit u = √2·σC/B, in which the noise is erfinv's output as drawn (deviation 1/√2, see
+ * {@link GaussianNoise#NATURAL_STD}). The clipping factors carry 1/(B·u), and the optimiser takes
+ * the gradient as u times the arrays it gets. The distribution is that of DESIGN §2. An empty
+ * step still adds noise and updates the model: the privacy analysis charges every step.
  *
  * <p>Each step's arrays live in a sub-manager closed at the end of the step, so native memory does
  * not grow with the number of steps. Not thread-safe; PyTorch's gradient recording is global, so
@@ -135,20 +137,21 @@ public final class DpTrainer implements AutoCloseable {
     ThreadGradMode.offOutsideCollectors();
     double lr = learningRate();
     int records = checkRecords(sampled);
-    if (noiseStd() > 0) {
+    double unit = gradientUnit();
+    if (unit != 1) {
       // the noise does not depend on the data: where a core is free for it, it is drawn on the
       // noise thread while this thread computes the clipped sum (else addNoise draws it)
-      noise.prepare(parameterCount(), noiseStd());
+      noise.prepare(parameterCount(), GaussianNoise.NATURAL_STD);
     }
     GhostClipper.ClippedSum clipped;
     try (NDManager step = manager.newSubManager()) {
       try (NDManager pass = step.newSubManager()) {
         // activations and output gradients are freed as soon as the clipped sum exists
-        clipped = clipAndAccumulate(sampled, pass);
+        clipped = clipAndAccumulate(sampled, unit, pass);
         clipped.sums().forEach(sum -> sum.attach(step));
       }
       List<NDArray> gradient = addNoise(clipped.sums(), step);
-      optimizer.update(gradient, lr, stepsTaken + 1, step);
+      optimizer.update(gradient, unit, lr, stepsTaken + 1, step);
     }
     stepsTaken++;
     return new StepResult(stepsTaken, lr, sampled.size(), records, clipped.clippedFraction(),
@@ -156,11 +159,13 @@ public final class DpTrainer implements AutoCloseable {
   }
 
   /**
-   * Phases 1 and 3: Σ_u clip_C(g_u) / B per parameter, B the configured expected batch size
-   * (zeros when no user was sampled). The division is folded into the clipping factors, where it
-   * costs nothing, instead of a pass over the parameters.
+   * Phases 1 and 3: Σ_u clip_C(g_u) / (B·u) per parameter, B the configured expected batch size
+   * and u the step's {@link #gradientUnit} (zeros when no user was sampled). Both divisions are
+   * folded into the clipping factors, where they cost nothing, instead of a pass over the
+   * parameters.
    */
-  GhostClipper.ClippedSum clipAndAccumulate(List<UserExamples> sampled, NDManager step) {
+  GhostClipper.ClippedSum clipAndAccumulate(List<UserExamples> sampled, double unit,
+      NDManager step) {
     if (sampled.isEmpty()) {
       List<NDArray> zeros = new ArrayList<>();
       for (Parameter p : model.parameters) {
@@ -171,17 +176,16 @@ public final class DpTrainer implements AutoCloseable {
     Batch batch = encode(sampled, step);
     UserLayout layout = UserLayout.of(sampled, step, staging);
     return clipper.clipAndAccumulate(batch, layout, config.clipNorm(),
-        1.0 / config.expectedBatchSize(), step);
+        1.0 / (config.expectedBatchSize() * unit), step);
   }
 
   /**
-   * Phases 2 and 3: adds N(0, σ²C²) / B to every coordinate of the already divided sums, that is
-   * noise of standard deviation σC/B, from one fresh secure stream per step: the same
-   * distribution as (Σ_u clip_C(g_u) + N(0, σ²C²·I)) / B of DESIGN §2.
+   * Phases 2 and 3: adds noise of deviation 1/√2 to every coordinate of the sums divided by B·u,
+   * from one fresh secure stream per step. In the unit u = √2·σC/B that is noise of deviation
+   * σC/B: the same distribution as (Σ_u clip_C(g_u) + N(0, σ²C²·I)) / B of DESIGN §2.
    */
   List<NDArray> addNoise(List<NDArray> sums, NDManager step) {
-    double std = noiseStd();
-    if (std == 0) {
+    if (noiseStd() == 0) {
       return sums;
     }
     long[] ends = new long[sums.size() - 1];
@@ -192,7 +196,7 @@ public final class DpTrainer implements AutoCloseable {
         ends[i] = total;
       }
     }
-    NDArray flat = noise.next(total, std, step);
+    NDArray flat = noise.next(total, GaussianNoise.NATURAL_STD, step);
     // views of the flat draw, one per parameter: no copies
     NDList parts = flat.split(ends);
     for (int i = 0; i < sums.size(); i++) {
@@ -205,6 +209,15 @@ public final class DpTrainer implements AutoCloseable {
   /** σC/B: the standard deviation of the noise added to the divided sum. */
   private double noiseStd() {
     return config.noiseMultiplier() * config.clipNorm() / config.expectedBatchSize();
+  }
+
+  /**
+   * The unit u of a DP step's gradient arrays: √2·σC/B, so that noise of deviation σC/B is the
+   * noise source's unscaled output in it; 1 without noise.
+   */
+  private double gradientUnit() {
+    double std = noiseStd();
+    return std == 0 ? 1 : std / GaussianNoise.NATURAL_STD;
   }
 
   /**
@@ -301,11 +314,13 @@ public final class DpTrainer implements AutoCloseable {
    * steps_taken). Restore with {@link #restore(byte[], DpSgdConfig)}.
    */
   public byte[] saveState() {
-    Map<String, NDArray> all = new LinkedHashMap<>(parameterArrays());
-    all.putAll(optimizer.state());
-    Map<String, String> meta = metadata("state");
-    meta.put("optimizer", config.optimizer().kind().name().toLowerCase(java.util.Locale.ROOT));
-    return SafetensorsFormat.write(toTensors(all), meta);
+    try (NDManager scratch = manager.newSubManager()) {
+      Map<String, NDArray> all = new LinkedHashMap<>(parameterArrays());
+      all.putAll(optimizer.stateInTrueUnits(scratch));
+      Map<String, String> meta = metadata("state");
+      meta.put("optimizer", config.optimizer().kind().name().toLowerCase(java.util.Locale.ROOT));
+      return SafetensorsFormat.write(toTensors(all), meta);
+    }
   }
 
   /**

@@ -1,11 +1,17 @@
 package io.dpstream.dp;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class OptimizerTest {
 
@@ -62,6 +68,83 @@ class OptimizerTest {
         double b2 = 0.9 * b1 + 0.1 * p1[i];
         assertEquals(p0[i] - 0.5 * b1, p1[i], 1e-6);
         assertEquals(p1[i] - 0.5 * b2, p2[i], 1e-6);
+      }
+    }
+  }
+
+  /**
+   * A gradient handed over as g/u with unit u (as the DP step does, see {@link DpTrainer#step})
+   * updates the parameters exactly as g in the unit 1, and the state saved afterwards is in the
+   * unit 1 too; also when u changes from one update to the next, which converts the state. A
+   * missing factor u anywhere (the step size, weight decay, Adam's ε, the conversion) changes the
+   * update by up to the factor 2.5 used here.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sgd", "adam"})
+  void gradientsInAUnitUpdateAsInTheUnitOne(String kind) {
+    ModelSpec spec = ModelSpec.parse("mlp:6-5-3");
+    OptimizerConfig config = kind.equals("sgd")
+        ? OptimizerConfig.sgd(0.3, 0.9, 0.05)
+        // ε comparable to the gradients, so that a wrong ε/u shows
+        : new OptimizerConfig(OptimizerConfig.Kind.ADAM, 0.01, 0, 0.9, 0.999, 0.5, 0.05);
+    double[] units = {0.37, 0.37, 2.5, 1};
+    try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+      DpModel plain = DpModel.build(spec, m, 7);
+      DpModel scaled = DpModel.build(spec, m, 7);
+      ParameterOptimizer inOne = ParameterOptimizer.create(config, plain.parameters, m);
+      ParameterOptimizer inUnit = ParameterOptimizer.create(config, scaled.parameters, m);
+      Random r = new Random(9);
+      for (int t = 1; t <= units.length; t++) {
+        double u = units[t - 1];
+        try (NDManager step = m.newSubManager()) {
+          List<NDArray> g = new ArrayList<>();
+          List<NDArray> gOverU = new ArrayList<>();
+          for (Parameter p : plain.parameters) {
+            NDArray grad = step.randomNormal(p.array().getShape()).muli(1 + r.nextDouble());
+            g.add(grad);
+            gOverU.add(grad.div((float) u));
+          }
+          inOne.update(g, 0.3, t, step);
+          inUnit.update(gOverU, u, 0.3, t, step);
+          for (int i = 0; i < plain.parameters.size(); i++) {
+            assertArrayEquals(plain.parameters.get(i).array().toFloatArray(),
+                scaled.parameters.get(i).array().toFloatArray(), 2e-5f, "update " + t);
+          }
+          Map<String, NDArray> expected = inOne.state();
+          Map<String, NDArray> saved = inUnit.stateInTrueUnits(step);
+          assertEquals(expected.keySet(), saved.keySet());
+          for (String name : expected.keySet()) {
+            float[] want = expected.get(name).toFloatArray();
+            float[] got = saved.get(name).toFloatArray();
+            for (int j = 0; j < want.length; j++) {
+              assertEquals(want[j], got[j], 1e-5 * (1 + Math.abs(want[j])), name + " after " + t);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Through the trainer, with noise: after one DP step with momentum from a zero buffer, the
+   * saved buffer is the privatised gradient itself, (θ₀ − θ₁)/lr, in the unit 1.
+   */
+  @Test
+  void savedMomentumIsTheNoisyGradientInTheUnitOne() {
+    ModelSpec spec = ModelSpec.parse("mlp:6-5-3");
+    DpSgdConfig config = DpSgdConfig.of(0.5, 1.3, 4).withOptimizer(OptimizerConfig.sgd(0.2, 0.9, 0))
+        .withSeed(5).withDevice(DeviceChoice.CPU);
+    try (DpTrainer t = DpTrainer.create(spec, config)) {
+      Map<String, float[]> before = t.parameterValues();
+      t.step(GhostClipperTest.randomUsers(spec, 4, 1, new Random(4)));
+      Map<String, float[]> after = t.parameterValues();
+      var saved = SafetensorsFormat.read(t.saveState()).tensors();
+      for (String name : before.keySet()) {
+        float[] buffer = saved.get("optimizer." + name + ".momentum_buffer").data();
+        for (int i = 0; i < buffer.length; i++) {
+          double gradient = (before.get(name)[i] - after.get(name)[i]) / 0.2;
+          assertEquals(gradient, buffer[i], 1e-4 * (1 + Math.abs(gradient)), name);
+        }
       }
     }
   }
