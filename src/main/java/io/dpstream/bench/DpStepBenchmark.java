@@ -38,12 +38,21 @@ import java.util.Random;
  */
 public final class DpStepBenchmark {
 
-  /** What to measure. */
+  /**
+   * What to measure.
+   *
+   * @param warmup warm-up steps of each kind, at least
+   * @param warmupSeconds warm-up time, at least: the JIT keeps compiling the steps' Java code for
+   *     several seconds, whatever the step's length (see {@link #run})
+   */
   public record Settings(ModelSpec spec, String specText, int batch, int recordsPerUser, int steps,
-      int warmup, DeviceChoice device) {
+      int warmup, double warmupSeconds, DeviceChoice device) {
     public Settings {
-      if (batch < 1 || recordsPerUser < 1 || steps < 1 || warmup < 0) {
+      if (batch < 1 || recordsPerUser < 1 || steps < 1) {
         throw new IllegalArgumentException("batch, records-per-user and steps must be >= 1");
+      }
+      if (warmup < 0 || !(warmupSeconds >= 0)) {
+        throw new IllegalArgumentException("warm-up steps and seconds must be >= 0");
       }
     }
   }
@@ -60,13 +69,14 @@ public final class DpStepBenchmark {
    * @param cpuStealFraction share of the machine's CPU time the hypervisor gave to other guests
    *     during the per-step measurement (-1 unknown): above a few percent, the figures are
    *     unsettled
+   * @param warmupSteps warm-up steps run of each kind
    */
   public record Result(double dpExamplesPerSecond, double plainExamplesPerSecond,
       double dpMedianStepMillis, double plainMedianStepMillis, double dpMeanCpuMillis,
       double plainMeanCpuMillis, double dpSustainedExamplesPerSecond,
       double plainSustainedExamplesPerSecond, long dpPeakMemoryBytes, long plainPeakMemoryBytes,
       long parameters, double dpPageFaultsPerStep, double plainPageFaultsPerStep,
-      double cpuStealFraction) {
+      double cpuStealFraction, int warmupSteps) {
     public double ratio() {
       return dpExamplesPerSecond / plainExamplesPerSecond;
     }
@@ -79,7 +89,7 @@ public final class DpStepBenchmark {
       return new Result(dpExamplesPerSecond, plainExamplesPerSecond, dpMedianStepMillis,
           plainMedianStepMillis, dpMeanCpuMillis, plainMeanCpuMillis,
           dpSustainedExamplesPerSecond, plainSustainedExamplesPerSecond, dp, plain, parameters,
-          dpPageFaultsPerStep, plainPageFaultsPerStep, cpuStealFraction);
+          dpPageFaultsPerStep, plainPageFaultsPerStep, cpuStealFraction, warmupSteps);
     }
   }
 
@@ -98,11 +108,7 @@ public final class DpStepBenchmark {
     int examples = s.batch() * s.recordsPerUser();
     try (DpTrainer dp = DpTrainer.create(s.spec(), config);
         DpTrainer plain = DpTrainer.create(s.spec(), config)) {
-      for (int i = 0; i < s.warmup(); i++) {
-        dp.step(batches.get(i % batches.size()));
-        dp.awaitBackgroundWork();
-        plain.nonPrivateStep(batches.get(i % batches.size()));
-      }
+      int warmed = warmUp(dp, plain, batches, s);
       long[] dpNanos = new long[s.steps()];
       long[] plainNanos = new long[s.steps()];
       long[] dpCpu = new long[s.steps()];
@@ -140,8 +146,31 @@ public final class DpStepBenchmark {
           examples / (median(dpNanos) / 1e9), examples / (median(plainNanos) / 1e9),
           median(dpNanos) / 1e6, median(plainNanos) / 1e6, mean(dpCpu) / 1e6,
           mean(plainCpu) / 1e6, sustained[0], sustained[1], -1, -1, dp.parameterCount(),
-          meanOrUnknown(dpFaults), meanOrUnknown(plainFaults), steal);
+          meanOrUnknown(dpFaults), meanOrUnknown(plainFaults), steal, warmed);
     }
+  }
+
+  /**
+   * Alternate DP and non-private steps until both {@code s.warmup()} steps of each kind and
+   * {@code s.warmupSeconds()} have passed; returns the steps run of each kind. A time floor
+   * because the JIT's work is: in a probe on the 2-core CPU machine ({@code mlp:784-512-512-10},
+   * two threads), the JVM compiled 157 and 121 methods in the 50-step windows ending at steps
+   * 100 and 150 (about 2 to 4 s after start), and about 20 per window after step 300, and the
+   * median ratio per window went from 0.73 (steps 150 to 200) to 0.79 to 0.80 from step 300 on.
+   * The compilations compete with the steps for the cores and hit the DP step, with more Java
+   * code of its own, harder.
+   */
+  private static int warmUp(DpTrainer dp, DpTrainer plain, List<List<UserExamples>> batches,
+      Settings s) {
+    long until = System.nanoTime() + (long) (s.warmupSeconds() * 1e9);
+    int i = 0;
+    while (i < s.warmup() || System.nanoTime() < until) {
+      dp.step(batches.get(i % batches.size()));
+      dp.awaitBackgroundWork();
+      plain.nonPrivateStep(batches.get(i % batches.size()));
+      i++;
+    }
+    return i;
   }
 
   /**

@@ -40,8 +40,15 @@ final class BenchStepCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "50", description = "Measured steps of each kind (default ${DEFAULT-VALUE}).")
   int steps;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up steps of each kind (default ${DEFAULT-VALUE}).")
+  @Option(names = "--warmup", defaultValue = "10",
+      description = "Warm-up steps of each kind, at least (default ${DEFAULT-VALUE}).")
   int warmup;
+
+  @Option(names = "--warmup-seconds", defaultValue = "10",
+      description = "Warm-up time, at least (default ${DEFAULT-VALUE}): the JIT compiles the"
+          + " steps' code for several seconds, and steps measured meanwhile are slower, DP steps"
+          + " more so.")
+  double warmupSeconds;
 
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default ${DEFAULT-VALUE}).")
   String device;
@@ -67,7 +74,7 @@ final class BenchStepCommand implements Callable<Integer> {
     }
     ModelSpec spec = ModelSpec.parse(model);
     DpStepBenchmark.Settings s = new DpStepBenchmark.Settings(spec, model, batch, recordsPerUser,
-        steps, warmup, DeviceChoice.parse(device));
+        steps, warmup, warmupSeconds, DeviceChoice.parse(device));
     if (memoryOf != null) {
       System.out.println(DpStepBenchmark.peakTrainingMemory(s, memoryOf.equals("dp")));
       return 0;
@@ -86,7 +93,7 @@ final class BenchStepCommand implements Callable<Integer> {
               + "\"dp_sustained_examples_per_second\":%.1f,"
               + "\"plain_sustained_examples_per_second\":%.1f,\"sustained_ratio\":%.3f,"
               + "\"dp_page_faults_per_step\":%.1f,\"plain_page_faults_per_step\":%.1f,"
-              + "\"cpu_steal_fraction\":%.3f}%n",
+              + "\"cpu_steal_fraction\":%.3f,\"warmup_steps\":%d}%n",
           model.replace("\"", "\\\""), batch, recordsPerUser, steps, device,
           threads == null ? "null" : threads.toString(), omp, r.parameters(),
           r.dpExamplesPerSecond(), r.plainExamplesPerSecond(), r.ratio(), r.dpMedianStepMillis(),
@@ -95,19 +102,20 @@ final class BenchStepCommand implements Callable<Integer> {
           r.dpPeakMemoryBytes() / (double) r.plainPeakMemoryBytes(),
           r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
           r.sustainedRatio(), r.dpPageFaultsPerStep(), r.plainPageFaultsPerStep(),
-          r.cpuStealFraction());
+          r.cpuStealFraction(), r.warmupSteps());
     } else {
       System.out.printf(Locale.ROOT, "%s batch %d x %d records: DP %.0f ex/s (%.1f ms, CPU %.1f ms),"
               + " plain %.0f ex/s (%.1f ms, CPU %.1f ms), ratio %.3f; peak training memory DP %.1f"
               + " MiB, plain %.1f MiB; back-to-back steps: DP %.0f ex/s, plain %.0f ex/s, ratio"
-              + " %.3f; page faults per step DP %.0f, plain %.0f; CPU steal %.1f%%%n",
+              + " %.3f; page faults per step DP %.0f, plain %.0f; CPU steal %.1f%%; after %d"
+              + " warm-up steps of each kind%n",
           model, batch, recordsPerUser, r.dpExamplesPerSecond(), r.dpMedianStepMillis(),
           r.dpMeanCpuMillis(), r.plainExamplesPerSecond(), r.plainMedianStepMillis(),
           r.plainMeanCpuMillis(), r.ratio(),
           r.dpPeakMemoryBytes() / 1048576.0, r.plainPeakMemoryBytes() / 1048576.0,
           r.dpSustainedExamplesPerSecond(), r.plainSustainedExamplesPerSecond(),
           r.sustainedRatio(), r.dpPageFaultsPerStep(), r.plainPageFaultsPerStep(),
-          100 * r.cpuStealFraction());
+          100 * r.cpuStealFraction(), r.warmupSteps());
     }
     if (r.cpuStealFraction() > STEAL_WARNING) {
       System.err.printf(Locale.ROOT, "warning: the hypervisor gave %.0f%% of this machine's CPU"
@@ -136,7 +144,7 @@ final class BenchStepCommand implements Callable<Integer> {
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DpstreamCommand.class.getName(),
         "bench", "step", "--model", model, "--batch", Integer.toString(batch),
         "--records-per-user", Integer.toString(recordsPerUser), "--steps", Integer.toString(Math.min(steps, 10)),
-        "--warmup", "2", "--device", device, "--memory-of", kind));
+        "--warmup", "2", "--warmup-seconds", "0", "--device", device, "--memory-of", kind));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
     pb.environment().put(MMAP_THRESHOLD, "65536");
     Process p = pb.start();

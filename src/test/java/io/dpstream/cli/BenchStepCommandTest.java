@@ -23,7 +23,7 @@ class BenchStepCommandTest {
     try {
       System.setOut(new java.io.PrintStream(stdout, true, java.nio.charset.StandardCharsets.UTF_8));
       rc = cl.execute("bench", "step", "--model", "logreg:20-3", "--batch", "16", "--steps", "3",
-          "--warmup", "1", "--device", "cpu", "--json");
+          "--warmup", "1", "--warmup-seconds", "0", "--device", "cpu", "--json");
     } finally {
       System.setOut(saved);
     }
@@ -33,10 +33,11 @@ class BenchStepCommandTest {
         "ratio", "dp_step_cpu_ms_mean", "plain_step_cpu_ms_mean", "dp_peak_memory_bytes",
         "plain_peak_memory_bytes", "dp_sustained_examples_per_second",
         "plain_sustained_examples_per_second", "sustained_ratio", "dp_page_faults_per_step",
-        "plain_page_faults_per_step", "cpu_steal_fraction"}) {
+        "plain_page_faults_per_step", "cpu_steal_fraction", "warmup_steps"}) {
       assertTrue(json.has(field), field + " in " + json);
     }
     assertTrue(json.get("dp_examples_per_second").asDouble() > 0);
+    assertEquals(1, json.get("warmup_steps").asInt(), "no time floor asked for");
     // the process CPU clock ticks in 10 ms, so three tiny steps may read zero; never negative or NaN
     double cpu = json.get("dp_step_cpu_ms_mean").asDouble();
     assertTrue(cpu >= 0 && Double.isFinite(cpu), "dp_step_cpu_ms_mean " + cpu);
