@@ -21,7 +21,7 @@ abstract class ParameterOptimizer {
   final OptimizerConfig config;
   final List<Parameter> parameters;
   /** The unit the state arrays are kept in; 1 until an update in another unit. */
-  double stateUnit = 1;
+  private double stateUnit = 1;
 
   ParameterOptimizer(OptimizerConfig config, List<Parameter> parameters) {
     this.config = config;
