@@ -79,7 +79,13 @@ final class BenchStepCommand implements Callable<Integer> {
       System.out.println(DpStepBenchmark.peakTrainingMemory(s, memoryOf.equals("dp")));
       return 0;
     }
+    // progress on stderr: a run takes from about 15 s (small models) to minutes
+    System.err.printf(Locale.ROOT, "bench step %s: warming up (at least %d step pairs and %.0f s),"
+        + " then %d measured step pairs and back-to-back blocks%n", model, warmup, warmupSeconds,
+        steps);
     DpStepBenchmark.Result r = DpStepBenchmark.run(s);
+    System.err.printf(Locale.ROOT, "bench step %s: ran %d warm-up pairs; measuring peak memory of"
+        + " each kind in a child JVM%n", model, r.warmupSteps());
     r = r.withMemory(memoryInChild("dp"), memoryInChild("plain"));
     String omp = Optional.ofNullable(System.getenv("OMP_WAIT_POLICY")).orElse("default");
     if (json) {
