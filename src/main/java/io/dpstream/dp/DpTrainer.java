@@ -138,7 +138,8 @@ public final class DpTrainer implements AutoCloseable {
     double lr = learningRate();
     int records = checkRecords(sampled);
     double unit = gradientUnit();
-    if (unit != 1) {
+    // whether to draw noise is σ > 0, not u ≠ 1: u is a scale and may be 1 with noise too
+    if (noiseStd() > 0) {
       // the noise does not depend on the data: where a core is free for it, it is drawn on the
       // noise thread while this thread computes the clipped sum (else addNoise draws it)
       noise.prepare(parameterCount(), GaussianNoise.NATURAL_STD);

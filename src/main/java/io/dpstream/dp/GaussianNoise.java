@@ -84,10 +84,12 @@ final class GaussianNoise implements AutoCloseable {
   /** AES-256-CTR, keyed afresh for every draw (looking up the algorithm costs about 0.1 ms). */
   private final Cipher aes;
   /**
-   * On the CPU, the uniforms' native array, kept from draw to draw (4 bytes per coordinate). A
-   * fresh multi-megabyte array per draw costs about as much as the draw itself: the pages are
-   * new to the process each time (measured for 795,010 coordinates: 4.4 ms of CPU per draw with a
-   * fresh array, 2.3 ms reusing one).
+   * On the CPU, the uniforms' native array, kept from draw to draw (4 bytes per coordinate). Where
+   * the allocator hands freed arrays back to the system, a fresh multi-megabyte array per draw
+   * costs about as much as the draw itself, its pages new to the process each time (measured for
+   * 795,010 coordinates: 4.4 ms of CPU per draw with a fresh array, 2.3 ms reusing one). On glibc
+   * with {@link NativeHeapReuse} a fresh array cost the same as this one (A/B in one process:
+   * 14.8 against 14.9 ms per two-thread step); the kept array covers the other allocators.
    */
   private NDArray uniformArray;
   private ByteBuffer uniformTarget;
